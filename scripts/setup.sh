@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates .venv and installs Praktijkwijzer with pinned dependencies (idempotent).
+# Only the package registries are needed; no model weights are downloaded at run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "Praktijkwijzer: virtuele omgeving aanmaken in .venv ..."
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.praktijkwijzer-installed
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Praktijkwijzer: pakketten installeren (eenmalig, enkele minuten) ..."
+  # The CPU build of PyTorch first: a plain torch requirement would pull CUDA packages.
+  .venv/bin/pip install --quiet torch==2.13.0
+  .venv/bin/pip install --quiet -e ".[test]"
+  echo "$want" > "$stamp"
+fi
