@@ -1,0 +1,146 @@
+"""Dutch language processing with spaCy: sentences, lemmas, keywords, places, organisations,
+taxonomy classification and quantified results.
+
+Uses the full `nl_core_news_sm` pipeline when it is installed (better sentences, lemmas and
+named entities). It is not on the package registry, so the default is spaCy's Dutch
+language class with lookup lemmas (spacy-lookups-data) and a rule-based sentencizer.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.matcher import PhraseMatcher
+
+from kb.models import fold
+from kb.registry import Registry
+
+FULL_MODEL = "nl_core_news_sm"
+
+
+@lru_cache(maxsize=1)
+def get_nlp():
+    """The Dutch pipeline: nl_core_news_sm when installed, else blank Dutch + lookups."""
+    if os.environ.get("PRAKTIJKWIJZER_SPACY", FULL_MODEL) == FULL_MODEL and spacy.util.is_package(FULL_MODEL):
+        nlp = spacy.load(FULL_MODEL, exclude=["parser"])
+        nlp.add_pipe("sentencizer", first=True)
+        return nlp
+    nlp = spacy.blank("nl")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def pipeline_name() -> str:
+    nlp = get_nlp()
+    return f"{nlp.meta.get('lang', 'nl')}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '')}"
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a text; list items and paragraphs never run into each other."""
+    out: list[str] = []
+    for block in re.split(r"\n+", text):
+        block = block.strip()
+        if not block:
+            continue
+        doc = get_nlp()(block)
+        out += [s.text.strip() for s in doc.sents if s.text.strip()]
+    return out
+
+
+def lemmas(text: str) -> list[str]:
+    """Accent-folded lowercase lemmas of content words (no stop words, punctuation, numbers)."""
+    doc = get_nlp()(text)
+    return [fold(t.lemma_ or t.text) for t in doc
+            if t.is_alpha and not t.is_stop and len(t.text) > 2]
+
+
+def keywords(text: str, n: int = 12) -> list[str]:
+    """Most frequent content lemmas, ties broken by first occurrence."""
+    counts: dict[str, int] = {}
+    for lem in lemmas(text):
+        counts[lem] = counts.get(lem, 0) + 1
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
+
+
+# ---------------------------------------------------------------- gazetteers
+
+@dataclass
+class Gazetteer:
+    """Exact-case phrase matching of place and organisation names ('Leiden' the town, not
+    'leiden' the verb)."""
+    matcher: PhraseMatcher
+    targets: dict[str, list[str]]   # match key -> ids
+
+    def find(self, text: str) -> list[str]:
+        doc = get_nlp().make_doc(text)
+        found: list[str] = []
+        for match_id, _start, _end in self.matcher(doc):
+            for target in self.targets[get_nlp().vocab.strings[match_id]]:
+                if target not in found:
+                    found.append(target)
+        return found
+
+
+def make_gazetteer(names: dict[str, list[str]]) -> Gazetteer:
+    nlp = get_nlp()
+    matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+    targets: dict[str, list[str]] = {}
+    for i, (name, ids) in enumerate(sorted(names.items())):
+        key = f"G{i}"
+        targets[key] = list(ids)
+        matcher.add(key, [nlp.make_doc(name)])
+    return Gazetteer(matcher, targets)
+
+
+def region_gazetteer(registry: Registry) -> Gazetteer:
+    return make_gazetteer(registry.region_aliases(places=True))
+
+
+# ---------------------------------------------------------------- classification
+
+def _stems(item: dict) -> list[str]:
+    return [fold(k) for k in item.get("keywords", [])]
+
+
+def classify(text: str, items: list[dict], *, min_hits: int = 1, limit: int = 3) -> list[str]:
+    """Taxonomy values whose keyword stems occur in the text (accent-folded words and lemmas).
+
+    Multi-word keywords match as phrases; single words match as word prefixes, so 'stageplek'
+    also finds 'stageplekken'. Returns ids with at least `min_hits` distinct keyword hits,
+    best first."""
+    folded = fold(text)
+    words = set(re.findall(r"[a-z0-9-]+", folded)) | set(lemmas(text))
+    scores = []
+    for item in items:
+        hits = 0
+        for stem in _stems(item):
+            if " " in stem:
+                hits += stem in folded
+            else:
+                hits += any(w.startswith(stem) for w in words)
+        if hits >= min_hits:
+            scores.append((hits, item["id"]))
+    scores.sort(key=lambda x: -x[0])
+    return [i for _, i in scores[:limit]]
+
+
+_RESULT_CUES = re.compile(
+    r"aanmeld|inschrijv|deelnemer|plekken|plaatsen|vacature|procent|%|minder|meer dan|besparing|"
+    r"bespaar|tijdwinst|afname|toename|gestegen|verhoogd|mensen gebruik|zij-instromers aangenomen|"
+    r"reactie|ligdagen|valincident|fte|reistijd|reiskosten|arbeidskosten|cliënten ervaart|uitvalpercentage",
+    re.I)
+
+
+def quantified_results(text: str) -> list[str]:
+    """Sentences that state a measured result: a number together with a result word,
+    e.g. 'De werving voor dit traject resulteerde in 600 aanmeldingen voor 50 plekken.'"""
+    out = []
+    for s in sentences(text):
+        if re.search(r"\d", s) and _RESULT_CUES.search(s) and len(s) < 400:
+            out.append(s.lstrip("• ").strip())
+    return out

@@ -1,0 +1,218 @@
+"""SQLite storage: connection settings, schema and forward-only migrations.
+
+The database is the source of truth; every index is derived from it and can be
+rebuilt. Schema changes are appended to MIGRATIONS and never edited afterwards:
+`PRAGMA user_version` records how many have been applied.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_DB = Path("var") / "praktijkwijzer.db"
+
+MIGRATIONS: list[str] = [
+    # 1: the knowledge base
+    """
+    CREATE TABLE documents (
+        id          TEXT PRIMARY KEY,
+        path        TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        publisher   TEXT,
+        date        TEXT,
+        licence     TEXT,
+        format      TEXT NOT NULL,
+        encoding    TEXT,
+        sha256      TEXT NOT NULL,
+        text        TEXT NOT NULL,          -- extracted text; provenance spans index into it
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE taxonomy (
+        id          TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('actielijn', 'thema', 'branche')),
+        label       TEXT NOT NULL,
+        ord         INTEGER NOT NULL,
+        data        TEXT NOT NULL DEFAULT '{}',   -- JSON: sections, headings, keywords
+        PRIMARY KEY (kind, id)
+    );
+    CREATE TABLE regions (
+        id          TEXT PRIMARY KEY,
+        number      INTEGER,
+        name        TEXT NOT NULL,
+        full_name   TEXT NOT NULL,
+        scope       TEXT NOT NULL CHECK (scope IN ('regio', 'landelijk'))
+    );
+    CREATE TABLE region_aliases (
+        alias       TEXT NOT NULL,
+        region_id   TEXT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+        PRIMARY KEY (alias, region_id)
+    );
+    CREATE TABLE organisations (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL DEFAULT 'organisatie',
+        source      TEXT                      -- where we know it from
+    );
+    CREATE TABLE organisation_aliases (
+        alias           TEXT NOT NULL,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+        PRIMARY KEY (alias, organisation_id)
+    );
+    CREATE TABLE organisation_regions (
+        organisation_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+        region_id       TEXT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+        PRIMARY KEY (organisation_id, region_id)
+    );
+    CREATE TABLE entries (
+        id            TEXT PRIMARY KEY,
+        type          TEXT NOT NULL CHECK (type IN ('praktijk', 'advies', 'bouwsteen', 'beleid')),
+        label         TEXT,                 -- praktijk: Koploper / Falend Vooruit / voorbeeld
+        title         TEXT NOT NULL,
+        summary       TEXT NOT NULL DEFAULT '',
+        body          TEXT NOT NULL CHECK (length(trim(body)) > 0),
+        audience      TEXT,                 -- advies: regio / landelijk
+        number        TEXT,                 -- bouwsteen: I..IX; beleid: section number
+        results       TEXT NOT NULL DEFAULT '[]',  -- JSON list of quantified results
+        keywords      TEXT NOT NULL DEFAULT '[]',  -- JSON list of lemmas
+        status        TEXT NOT NULL DEFAULT 'gepubliceerd'
+                      CHECK (status IN ('concept', 'ter_review', 'gepubliceerd', 'gearchiveerd')),
+        origin        TEXT NOT NULL DEFAULT 'ingest' CHECK (origin IN ('ingest', 'curator')),
+        edited_fields TEXT NOT NULL DEFAULT '[]',  -- JSON: fields a curator changed; ingest keeps them
+        version       INTEGER NOT NULL DEFAULT 1,
+        content_hash  TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX entries_type ON entries(type);
+    CREATE INDEX entries_status ON entries(status);
+    CREATE TABLE entry_sources (
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        ord         INTEGER NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        heading     TEXT NOT NULL,          -- section path in the document
+        start       INTEGER NOT NULL,       -- character span in documents.text
+        end         INTEGER NOT NULL CHECK (end > start),
+        PRIMARY KEY (entry_id, ord)
+    );
+    CREATE INDEX entry_sources_doc ON entry_sources(document_id);
+    CREATE TABLE entry_taxonomy (
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        ord         INTEGER NOT NULL DEFAULT 0,   -- first theme = the section's theme
+        PRIMARY KEY (entry_id, kind, value),
+        FOREIGN KEY (kind, value) REFERENCES taxonomy(kind, id)
+    );
+    CREATE TABLE entry_regions (
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        region_id   TEXT NOT NULL REFERENCES regions(id),
+        PRIMARY KEY (entry_id, region_id)
+    );
+    CREATE TABLE entry_organisations (
+        entry_id        TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id),
+        PRIMARY KEY (entry_id, organisation_id)
+    );
+    CREATE TABLE chunks (
+        id          INTEGER PRIMARY KEY,
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        ord         INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('entry', 'passage')),
+        text        TEXT NOT NULL,
+        UNIQUE (entry_id, ord)
+    );
+    CREATE TABLE entry_versions (
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        version     INTEGER NOT NULL,
+        data        TEXT NOT NULL,          -- JSON snapshot of the entry
+        actor       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (entry_id, version)
+    );
+    CREATE TABLE audit_events (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        entity      TEXT NOT NULL,
+        entity_id   TEXT,
+        details     TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_entity ON audit_events(entity, entity_id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database location: argument, else $PRAKTIJKWIJZER_DB, else ./var/praktijkwijzer.db."""
+    if path:
+        return Path(path)
+    env = os.environ.get("PRAKTIJKWIJZER_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite3.Connection:
+    p = db_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(p, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    if migrate:
+        apply_migrations(conn)
+    return conn
+
+
+def apply_migrations(conn: sqlite3.Connection) -> int:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"De database heeft schemaversie {current}, nieuwer dan deze versie van "
+            f"Praktijkwijzer ({SCHEMA_VERSION}). Werk Praktijkwijzer bij."
+        )
+    for version in range(current, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in _split_sql(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+    return SCHEMA_VERSION
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script into statements (comments may contain ';')."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (BEGIN IMMEDIATE); rolled back on any exception."""
+    if conn.in_transaction:  # nested: join the outer transaction
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,64 @@
+"""Shared fixtures: one knowledge base built from the bundled corpus per test session.
+
+The fixture corpus is the real one (five documents, small): tests run against a real SQLite
+file produced by the real ingestion pipeline. Tests that change data work on a copy."""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def kb_path(tmp_path_factory):
+    from ingest.pipeline import ingest
+    from kb.db import connect
+    path = tmp_path_factory.mktemp("kb") / "praktijkwijzer.db"
+    conn = connect(path)
+    report = ingest(conn)
+    assert report.ok, report.errors
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def conn(kb_path):
+    """Read-only use of the session knowledge base."""
+    from kb.db import connect
+    c = connect(kb_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def kb_copy(kb_path, tmp_path):
+    """A private copy of the session knowledge base, for tests that write."""
+    dst = tmp_path / "kopie.db"
+    src = sqlite3.connect(kb_path)
+    out = sqlite3.connect(dst)
+    src.backup(out)
+    src.close()
+    out.close()
+    return dst
+
+
+def db_fingerprint(path) -> str:
+    """A digest of every row of every table: equal digests mean an unchanged database."""
+    import hashlib
+    c = sqlite3.connect(path)
+    h = hashlib.sha256()
+    for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        for row in c.execute(f"SELECT * FROM {name} ORDER BY 1, 2"):
+            h.update(repr(row).encode())
+    c.close()
+    return h.hexdigest()
+
+
+@pytest.fixture
+def fingerprint():
+    return db_fingerprint
