@@ -39,6 +39,7 @@ class IngestReport:
     per_type: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    plans: int = 0
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,11 @@ def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, 
             report.documents[doc.id] = upsert_document(conn, doc)
         drafts = build_entries(conn, registry, report, step)
         report.applied = apply_ingested(conn, drafts)
+        if not paths:
+            from ingest.plans import load_example_plans
+            step("Voorbeeldplannen", 0, 1)
+            report.plans, plan_warnings = load_example_plans(conn, registry)
+            report.warnings += plan_warnings
     for e in drafts:
         report.per_type[e.type] = report.per_type.get(e.type, 0) + 1
     step("Klaar", 1, 1)

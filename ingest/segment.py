@@ -121,8 +121,8 @@ def segment_programme(doc_id: str, text: str, registry: Registry) -> Segmented:
                 chapter = m_ch.group(1)
                 nxt = next((j for j in range(i + 1, len(lines)) if heading(lines[j])), None)
                 chapter_title = heading_title(heading(lines[nxt])[1]) if nxt else ""
-                if chapter == "5":
-                    sections.append(dict(number="5", title=chapter_title, chapter=chapter, start=i))
+                # the chapter's introduction ("Ambities en resultaten") is a section of its own
+                sections.append(dict(number=chapter, title=chapter_title, chapter=chapter, start=i))
             elif level == 1 and raw.startswith("Bijlage"):
                 chapter = "B" + raw.split()[-1]
                 sections.append(dict(number=None, title=raw, chapter=chapter, start=i))
@@ -165,11 +165,14 @@ def segment_programme(doc_id: str, text: str, registry: Registry) -> Segmented:
         for j in range(sec["start"] + 1, sec["end"]):
             if any(a <= j < b for a, b in boxes) or lines[j].text.strip() == "---":
                 continue
+            h = heading(lines[j])
+            if h and heading_title(h[1]) == sec["title"]:
+                continue           # the chapter title under '# 2.' repeats the entry title
             keep.append(lines[j].text)
         raw = "\n".join(keep)
         raw = re.sub(r"^(?:<sup>\d+</sup>|\d{1,2}) [A-Z<].*$", "", raw, flags=re.M)   # footnotes
         body = clean_block(raw)
-        if not body:
+        if len(body) < 100:
             continue
         title = f"{sec['number']} {sec['title']}"
         start, end = lines[sec["start"]].start, lines[sec["end"] - 1].end

@@ -143,6 +143,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_entity ON audit_events(entity, entity_id);
     """,
+    # 2: regional plans and their bottlenecks
+    """
+    CREATE TABLE plans (
+        id          TEXT PRIMARY KEY,
+        region_id   TEXT REFERENCES regions(id),
+        title       TEXT NOT NULL,
+        example     INTEGER NOT NULL DEFAULT 0,      -- 1: illustrative example plan ("voorbeeld")
+        source      TEXT,                             -- file name or 'ingevoerd'
+        format      TEXT,
+        sha256      TEXT,
+        text        TEXT NOT NULL DEFAULT '',          -- bottleneck spans index into it
+        metadata    TEXT NOT NULL DEFAULT '{}',
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE INDEX plans_region ON plans(region_id);
+    CREATE TABLE bottlenecks (
+        id          INTEGER PRIMARY KEY,
+        plan_id     TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+        ord         INTEGER NOT NULL,
+        text        TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        weight      REAL NOT NULL DEFAULT 1.0 CHECK (weight > 0),
+        actielijnen TEXT NOT NULL DEFAULT '[]',
+        themes      TEXT NOT NULL DEFAULT '[]',
+        branches    TEXT NOT NULL DEFAULT '[]',
+        start       INTEGER,
+        end         INTEGER,
+        origin      TEXT NOT NULL DEFAULT 'extracted' CHECK (origin IN ('extracted', 'user')),
+        UNIQUE (plan_id, ord)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

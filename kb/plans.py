@@ -1,0 +1,160 @@
+"""Regional plans (RAAT or a list of bottlenecks) and their weighted bottleneck statements."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from kb.db import transaction
+from kb.store import audit, now
+
+
+@dataclass
+class Bottleneck:
+    text: str
+    weight: float = 1.0
+    actielijnen: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    start: int | None = None          # span in the plan text, when extracted from running text
+    end: int | None = None
+    origin: str = "extracted"
+    id: int | None = None
+    ord: int = 0
+
+
+@dataclass
+class Plan:
+    id: str
+    title: str
+    region_id: str | None
+    bottlenecks: list[Bottleneck] = field(default_factory=list)
+    example: bool = False
+    source: str | None = None
+    format: str | None = None
+    sha256: str | None = None
+    text: str = ""
+    metadata: dict = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class PlanError(ValueError):
+    """A plan operation that cannot be done; the message is Dutch."""
+
+
+def save_plan(conn: sqlite3.Connection, plan: Plan, *, actor: str = "cli") -> Plan:
+    """Insert or replace a plan with its bottlenecks (one transaction)."""
+    if not plan.bottlenecks:
+        raise PlanError("Dit plan bevat geen herkenbare knelpunten; er is niets opgeslagen.")
+    with transaction(conn):
+        old = conn.execute("SELECT created_at FROM plans WHERE id = ?", (plan.id,)).fetchone()
+        ts = now()
+        plan.created_at = old["created_at"] if old else ts
+        plan.updated_at = ts
+        conn.execute(
+            "INSERT INTO plans (id, region_id, title, example, source, format, sha256, text, metadata, created_at, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET region_id=excluded.region_id, "
+            "title=excluded.title, example=excluded.example, source=excluded.source, format=excluded.format, "
+            "sha256=excluded.sha256, text=excluded.text, metadata=excluded.metadata, updated_at=excluded.updated_at",
+            (plan.id, plan.region_id, plan.title, int(plan.example), plan.source, plan.format, plan.sha256,
+             plan.text, json.dumps(plan.metadata, ensure_ascii=False), plan.created_at, plan.updated_at))
+        conn.execute("DELETE FROM bottlenecks WHERE plan_id = ?", (plan.id,))
+        for i, b in enumerate(plan.bottlenecks):
+            _insert_bottleneck(conn, plan.id, i, b)
+        audit(conn, actor, "plan-save", "plan", plan.id, {"bottlenecks": len(plan.bottlenecks),
+                                                           "region": plan.region_id})
+    return get_plan(conn, plan.id)
+
+
+def _insert_bottleneck(conn, plan_id: str, ord_: int, b: Bottleneck) -> int:
+    if not b.text.strip():
+        raise PlanError("Een knelpunt mag niet leeg zijn.")
+    if b.weight <= 0:
+        raise PlanError("Het gewicht van een knelpunt moet groter zijn dan 0.")
+    cur = conn.execute(
+        "INSERT INTO bottlenecks (plan_id, ord, text, weight, actielijnen, themes, branches, start, end, origin) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (plan_id, ord_, b.text.strip(), b.weight, json.dumps(b.actielijnen), json.dumps(b.themes),
+         json.dumps(b.branches), b.start, b.end, b.origin))
+    return cur.lastrowid
+
+
+def _row_plan(conn, row) -> Plan:
+    p = Plan(id=row["id"], title=row["title"], region_id=row["region_id"], example=bool(row["example"]),
+             source=row["source"], format=row["format"], sha256=row["sha256"], text=row["text"],
+             metadata=json.loads(row["metadata"]), created_at=row["created_at"], updated_at=row["updated_at"])
+    p.bottlenecks = [Bottleneck(text=r["text"], weight=r["weight"], actielijnen=json.loads(r["actielijnen"]),
+                                themes=json.loads(r["themes"]), branches=json.loads(r["branches"]),
+                                start=r["start"], end=r["end"], origin=r["origin"], id=r["id"], ord=r["ord"])
+                     for r in conn.execute("SELECT * FROM bottlenecks WHERE plan_id = ? ORDER BY ord", (p.id,))]
+    return p
+
+
+def get_plan(conn: sqlite3.Connection, plan_id: str) -> Plan | None:
+    row = conn.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    return _row_plan(conn, row) if row else None
+
+
+def list_plans(conn: sqlite3.Connection, region_id: str | None = None) -> list[Plan]:
+    if region_id:
+        rows = conn.execute("SELECT * FROM plans WHERE region_id = ? ORDER BY updated_at DESC, id", (region_id,))
+    else:
+        rows = conn.execute("SELECT * FROM plans ORDER BY region_id, id")
+    return [_row_plan(conn, r) for r in rows.fetchall()]
+
+
+def region_plan(conn: sqlite3.Connection, region_id: str) -> Plan | None:
+    """The plan that represents a region: its most recently updated one."""
+    plans = list_plans(conn, region_id)
+    return plans[0] if plans else None
+
+
+def add_bottleneck(conn, plan_id: str, b: Bottleneck, *, actor: str = "cli") -> int:
+    with transaction(conn):
+        if not conn.execute("SELECT 1 FROM plans WHERE id = ?", (plan_id,)).fetchone():
+            raise PlanError(f"Plan '{plan_id}' bestaat niet.")
+        n = conn.execute("SELECT coalesce(max(ord), -1) + 1 FROM bottlenecks WHERE plan_id = ?", (plan_id,)).fetchone()[0]
+        b.origin = "user"
+        bid = _insert_bottleneck(conn, plan_id, n, b)
+        conn.execute("UPDATE plans SET updated_at = ? WHERE id = ?", (now(), plan_id))
+        audit(conn, actor, "bottleneck-add", "plan", plan_id, {"bottleneck": bid, "text": b.text})
+        return bid
+
+
+def update_bottleneck(conn, bottleneck_id: int, *, text: str | None = None, weight: float | None = None,
+                      classification: dict | None = None, actor: str = "cli") -> None:
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM bottlenecks WHERE id = ?", (bottleneck_id,)).fetchone()
+        if not row:
+            raise PlanError(f"Knelpunt {bottleneck_id} bestaat niet.")
+        if text is not None and not text.strip():
+            raise PlanError("Een knelpunt mag niet leeg zijn.")
+        if weight is not None and weight <= 0:
+            raise PlanError("Het gewicht van een knelpunt moet groter zijn dan 0.")
+        new_text = text.strip() if text is not None else row["text"]
+        new_weight = weight if weight is not None else row["weight"]
+        cls = classification or {}
+        conn.execute("UPDATE bottlenecks SET text = ?, weight = ?, actielijnen = ?, themes = ?, branches = ?, "
+                     "origin = CASE WHEN ? THEN 'user' ELSE origin END WHERE id = ?",
+                     (new_text, new_weight, json.dumps(cls.get("actielijnen", json.loads(row["actielijnen"]))),
+                      json.dumps(cls.get("themes", json.loads(row["themes"]))),
+                      json.dumps(cls.get("branches", json.loads(row["branches"]))),
+                      text is not None, bottleneck_id))
+        audit(conn, actor, "bottleneck-edit", "plan", row["plan_id"],
+              {"bottleneck": bottleneck_id, "text": [row["text"], new_text], "weight": [row["weight"], new_weight]})
+
+
+def remove_bottleneck(conn, bottleneck_id: int, *, actor: str = "cli") -> None:
+    with transaction(conn):
+        row = conn.execute("SELECT plan_id, text FROM bottlenecks WHERE id = ?", (bottleneck_id,)).fetchone()
+        if not row:
+            raise PlanError(f"Knelpunt {bottleneck_id} bestaat niet.")
+        conn.execute("DELETE FROM bottlenecks WHERE id = ?", (bottleneck_id,))
+        audit(conn, actor, "bottleneck-remove", "plan", row["plan_id"], {"bottleneck": bottleneck_id, "text": row["text"]})
+
+
+def delete_plan(conn, plan_id: str, *, actor: str = "cli") -> None:
+    with transaction(conn):
+        conn.execute("DELETE FROM plans WHERE id = ?", (plan_id,))
+        audit(conn, actor, "plan-delete", "plan", plan_id, {})
