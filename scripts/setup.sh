@@ -18,3 +18,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install --quiet -e ".[test]"
   echo "$want" > "$stamp"
 fi
+# --test: the browser for the end-to-end tests (Debian's Chromium; Playwright drives it,
+# it never downloads a browser of its own).
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Praktijkwijzer: Chromium installeren voor de browsertests ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "Waarschuwing: Chromium kon niet worden geïnstalleerd; de browsertests zullen falen." >&2
+  else
+    echo "Waarschuwing: installeer Chromium (apt-get install chromium) voor de browsertests." >&2
+  fi
+fi

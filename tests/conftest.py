@@ -62,3 +62,32 @@ def db_fingerprint(path) -> str:
 @pytest.fixture
 def fingerprint():
     return db_fingerprint
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The real default model, loaded once per session (no network)."""
+    from index.encoder import load_encoder
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def index_root(kb_path, encoder, tmp_path_factory):
+    """A real FAISS + BM25 index of the session knowledge base, built once."""
+    from index.store import build
+    from kb.db import connect
+    root = tmp_path_factory.mktemp("index")
+    conn = connect(kb_path)
+    build(conn, encoder, root)
+    conn.close()
+    return root
+
+
+@pytest.fixture(scope="session")
+def searcher(kb_path, index_root, encoder):
+    """A Searcher over the session knowledge base (read-only use)."""
+    from index.store import load
+    from kb.db import connect
+    from search.engine import Searcher
+    conn = connect(kb_path)
+    return Searcher(conn, load(index_root, expected_model=encoder.model_id, conn=conn), encoder)

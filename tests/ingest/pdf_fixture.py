@@ -1,9 +1,15 @@
 """A minimal, valid one-page PDF with real text (Helvetica), built by hand for tests."""
 
 
-def minimal_pdf(text: str) -> bytes:
-    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 12 Tf 72 720 Td ({safe}) Tj ET".encode("latin-1")
+def minimal_pdf(text: str | list[str]) -> bytes:
+    """One line of text per list item (Helvetica 11pt, top to bottom)."""
+    lines = [text] if isinstance(text, str) else text
+    ops = ["BT /F1 11 Tf 14 TL 50 760 Td"]
+    for line in lines:
+        safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({safe}) Tj T*")
+    ops.append("ET")
+    stream = " ".join(ops).encode("cp1252")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
