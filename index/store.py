@@ -104,10 +104,14 @@ def db_checksum(conn: sqlite3.Connection) -> str:
     return h.hexdigest()
 
 
+ENTRY_CHARS = 1200     # the entry-level vector sees title, summary and the start of the body;
+                       # passages cover the rest (the model reads at most 512 tokens anyway)
+
+
 def chunk_texts(e) -> list[tuple[str, str]]:
-    """(kind, text) to embed for an entry: the whole entry, then its passages with the title
+    """(kind, text) to embed for an entry: the entry itself, then its passages with the title
     in front so a passage is understood in context."""
-    out = [("entry", entry_text(e))]
+    out = [("entry", entry_text(e)[:ENTRY_CHARS])]
     out += [("passage", f"{e.title}. {p}") for p in e.chunks]
     return out
 
@@ -247,15 +251,14 @@ def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, cha
             chunks.append(Chunk(len(chunks), e.id, kind, text))
             parts.append(None)
     if todo:
-        encoded = []
+        todo.sort(key=lambda pt: len(pt[1]))        # similar lengths per batch: little padding
         for i in range(0, len(todo), batch_size):
             step("Vectoren berekenen", i, len(todo))
-            batch = [t for _, t in todo[i:i + batch_size]]
-            encoded.append(np.asarray(encoder.encode_passages(batch, batch_size=batch_size), dtype=np.float32))
+            batch = todo[i:i + batch_size]
+            vecs = np.asarray(encoder.encode_passages([t for _, t in batch], batch_size=batch_size), dtype=np.float32)
+            for (pos, _), vec in zip(batch, vecs):
+                parts[pos] = vec[None, :]
         step("Vectoren berekenen", len(todo), len(todo))
-        new = np.vstack(encoded)
-        for (pos, _), vec in zip(todo, new):
-            parts[pos] = vec[None, :]
     vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, encoder.dim), np.float32)
     step("Index wegschrijven", 0, 1)
     manifest = Manifest(model_id=encoder.model_id, dim=encoder.dim, normalized=True, n_vectors=len(vectors),

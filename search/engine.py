@@ -113,6 +113,7 @@ class Searcher:
 
     def __post_init__(self):
         self.refresh_entries()
+        self.encoder.encode_queries(["opwarmen"])     # first call pays one-off start-up costs
 
     def refresh_entries(self) -> None:
         self.entries = {e.id: e for e in list_entries(self.conn)}

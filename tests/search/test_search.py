@@ -1,0 +1,127 @@
+"""Hybrid search: behaviour, not speed."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from index.analysis import analyze
+from index.store import IndexMismatch, build, load, read_current, sync
+from kb.db import connect
+from kb.store import entry_text, get_entry, save_entry
+from search.engine import Filters, QueryError, Searcher
+
+
+def test_paraphrase_without_shared_words_finds_the_practice(searcher):
+    query = "camerabewaking voor bewoners gedurende de slaaptijd"
+    target = get_entry(searcher.conn, "camera-s-en-of-sensoren-tijdens-avond-nachtdienst")
+    assert not set(analyze(query)) & set(analyze(entry_text(target))), "the query must share no words"
+    ids = [r.id for r in searcher.search(query, k=10)]
+    assert target.id in ids
+
+
+def test_results_explain_themselves(searcher):
+    res = searcher.search("te weinig stageplekken in de wijkverpleging", k=5)
+    assert res
+    top = res[0]
+    e = top.explanation
+    assert e["sentence"] and e["reason"].startswith("Gevonden omdat")
+    assert e["dense_rank"] or e["lexical_rank"]
+    assert top.source["document_title"] and top.source["heading"] and e["citation"]
+    with_hits = [r for r in res if r.explanation["highlights"]]
+    assert with_hits
+    r = with_hits[0]
+    for a, b in r.explanation["highlights"]:
+        assert r.explanation["sentence"][a:b].strip()
+
+
+def test_filters_exclude_what_they_should(searcher):
+    q = "meer studenten opleiden en stages verbeteren"
+    assert {r.type for r in searcher.search(q, k=10, filters=Filters(type="advies"))} == {"advies"}
+    regional = searcher.search(q, k=10, filters=Filters(regio="drechtsteden"))
+    assert regional and all("drechtsteden" in r.regions for r in regional)
+    themed = searcher.search(q, k=10, filters=Filters(thema="stages"))
+    assert themed and all("stages" in r.themes for r in themed)
+    assert all(r.label == "Koploper" for r in searcher.search(q, k=10, filters=Filters(label="Koploper")))
+    assert searcher.search(q, k=10, filters=Filters(regio="drechtsteden", type="bouwsteen")) == []
+
+
+def test_typo_and_compound_variants(searcher):
+    a = [r.id for r in searcher.search("stageplaatsen", k=5, mode="lexical")]
+    b = [r.id for r in searcher.search("stage plaatsen", k=5, mode="lexical")]
+    assert set(a[:3]) & set(b[:3])
+    z1 = [r.id for r in searcher.search("zij-instromers", k=5, mode="lexical")]
+    z2 = [r.id for r in searcher.search("zijinstromers", k=5, mode="lexical")]
+    assert "carriereswitchers-van-pluryn" in z1 and "carriereswitchers-van-pluryn" in z2
+    typo = searcher.search("minutenregistartie", k=5, mode="lexical")
+    assert typo and typo[0].id == "zorg-zonder-minutenregistratie"
+    assert "spellingsvariant" in typo[0].explanation["reason"]
+
+
+@pytest.mark.parametrize("query,fragment", [("", "Vul een knelpunt"), ("   \n ", "Vul een knelpunt"),
+                                            ("x" * 10_000_000, "te lang"), ("?!", "geen woorden")])
+def test_bad_queries_get_a_dutch_error(searcher, query, fragment):
+    with pytest.raises(QueryError, match=fragment):
+        searcher.search(query)
+
+
+def test_diversity_spreads_results(searcher):
+    q = "technologie en sensoren in de zorg"
+    plain = searcher.search(q, k=8)
+    diverse = searcher.search(q, k=8, diversity=0.7)
+    assert len(diverse) == len(plain) and diverse[0].id == plain[0].id
+    vec = lambda r: searcher.index.vectors[searcher._entry_chunk0[r.id]]   # noqa: E731
+    def mean_sim(rs):
+        import itertools
+        pairs = list(itertools.combinations(rs, 2))
+        return sum(float(vec(a) @ vec(b)) for a, b in pairs) / len(pairs)
+    assert mean_sim(diverse) < mean_sim(plain)
+
+
+def test_mismatched_manifest_is_refused(kb_copy, index_root, encoder, tmp_path):
+    root = tmp_path / "idx"
+    shutil.copytree(index_root, root)
+    conn = connect(kb_copy)
+    load(root, expected_model=encoder.model_id, conn=conn)          # matches
+    with pytest.raises(IndexMismatch, match="reindex"):
+        load(root, expected_model="een-ander-model", conn=conn)
+    e = get_entry(conn, "zorg-zonder-minutenregistratie")
+    e.body += " Aangevuld door een curator."
+    save_entry(conn, e, actor="test")
+    with pytest.raises(IndexMismatch, match="praktijkwijzer reindex"):
+        load(root, expected_model=encoder.model_id, conn=conn)
+
+
+def test_incremental_update_equals_full_rebuild(kb_copy, index_root, encoder, tmp_path):
+    inc = tmp_path / "incrementeel"
+    shutil.copytree(index_root, inc)
+    conn = connect(kb_copy)
+    e = get_entry(conn, "zorg-zonder-minutenregistratie")
+    e.body = "De MeanderGroep in Zuid-Limburg schrapte de tijdregistratie van wijkverpleegkundigen volledig."
+    save_entry(conn, e, actor="test")
+    gone = get_entry(conn, "slimme-camera-s")
+    gone.status = "gearchiveerd"
+    save_entry(conn, gone, actor="test")
+    manifest, changes = sync(conn, encoder, inc)
+    assert changes == {"added": [], "updated": ["zorg-zonder-minutenregistratie"], "removed": ["slimme-camera-s"]}
+    full = tmp_path / "volledig"
+    build(conn, encoder, full)
+    a = Searcher(conn, load(inc, expected_model=encoder.model_id, conn=conn), encoder)
+    b = Searcher(conn, load(full, expected_model=encoder.model_id, conn=conn), encoder)
+    assert a.index.manifest.n_vectors == b.index.manifest.n_vectors
+    for q in ("tijdregistratie in de wijk afschaffen", "camera's in de nacht", "zij-instromers werven"):
+        ra = [(r.id, round(r.score, 5)) for r in a.search(q, k=10)]
+        rb = [(r.id, round(r.score, 5)) for r in b.search(q, k=10)]
+        assert ra == rb, q
+    assert "slimme-camera-s" not in [r.id for r in a.search("slimme camera's", k=20)]
+
+
+def test_a_crash_while_writing_leaves_the_live_index_intact(index_root, encoder, kb_path, tmp_path):
+    root = tmp_path / "idx"
+    shutil.copytree(index_root, root)
+    live = read_current(root)
+    (root / ".gen-999999.half").mkdir()                              # what a killed writer leaves
+    (root / ".gen-999999.half" / "vectors.npy").write_bytes(b"half")
+    conn = connect(kb_path)
+    idx = load(root, expected_model=encoder.model_id, conn=conn)
+    assert idx.generation == live
