@@ -110,8 +110,8 @@ def _stems(item: dict) -> list[str]:
 def classify(text: str, items: list[dict], *, min_hits: int = 1, limit: int = 3) -> list[str]:
     """Taxonomy values whose keyword stems occur in the text (accent-folded words and lemmas).
 
-    Multi-word keywords match as phrases; single words match as word prefixes, so 'stageplek'
-    also finds 'stageplekken'. Returns ids with at least `min_hits` distinct keyword hits,
+    Multi-word keywords match as phrases; single words of six letters or more match as word
+    prefixes, so 'stageplek' also finds 'stageplekken'; shorter ones match whole words. Returns ids with at least `min_hits` distinct keyword hits,
     best first."""
     folded = fold(text)
     words = set(re.findall(r"[a-z0-9-]+", folded)) | set(lemmas(text))
@@ -121,8 +121,10 @@ def classify(text: str, items: list[dict], *, min_hits: int = 1, limit: int = 3)
         for stem in _stems(item):
             if " " in stem:
                 hits += stem in folded
-            else:
+            elif len(stem) >= 6:
                 hits += any(w.startswith(stem) for w in words)
+            else:                      # short keywords ('regie', 'uren') only as whole words
+                hits += stem in words
         if hits >= min_hits:
             scores.append((hits, item["id"]))
     scores.sort(key=lambda x: -x[0])

@@ -68,10 +68,34 @@ def cmd_ingest(args) -> int:
     a = report.applied
     con.print(f"Nieuw: {len(a.created)}  gewijzigd: {len(a.updated)}  ongewijzigd: {len(a.unchanged)}  "
               f"gearchiveerd: {len(a.archived)}")
+    if report.plans:
+        con.print(f"Voorbeeldplannen: {report.plans}")
     if report.warnings:
         con.print(f"[yellow]Waarschuwingen ({len(report.warnings)}):[/]")
         for w in report.warnings:
             con.print(f"  - {w}")
+    return _sync_index(args, conn, con)
+
+
+def _sync_index(args, conn, con) -> int:
+    """Keep an existing search index in step with the knowledge base (changed items only)."""
+    from index.store import index_dir_for, read_current
+    root = index_dir_for(args.db)
+    if getattr(args, "zonder_index", False) or not read_current(root):
+        if not read_current(root):
+            con.print("Er is nog geen zoekindex; bouw die met [bold]praktijkwijzer reindex[/].")
+        return 0
+    from index.encoder import load_encoder
+    from index.store import sync
+    with _progress() as progress:
+        task = progress.add_task("Zoekindex bijwerken", total=1)
+
+        def step(desc, done, total):
+            progress.update(task, description=desc, completed=done, total=max(total, 1))
+        _, changes = sync(conn, load_encoder(), root, progress=step)
+    n = sum(len(v) for v in changes.values())
+    con.print(f"Zoekindex bijgewerkt: {len(changes.get('added', []))} nieuw, {len(changes.get('updated', []))} "
+              f"gewijzigd, {len(changes.get('removed', []))} verwijderd." if n else "Zoekindex was al actueel.")
     return 0
 
 
@@ -182,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ingest", help="documenten inlezen in de kennisbank (standaard: de meegeleverde bronnen)")
     s.add_argument("paden", nargs="*", metavar="PAD", help="bestanden of mappen (Markdown, tekst, PDF, DOCX, HTML)")
+    s.add_argument("--zonder-index", action="store_true", help="de zoekindex niet bijwerken")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("entries", help="kennisitems tonen, met filters")
