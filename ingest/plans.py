@@ -48,9 +48,14 @@ class PlanDraft:
     source: str = ""
 
 
+# Separable verbs: "studenten vallen uit", "medewerkers stromen uit", "haken af".
+SEPARABLE = re.compile(r"\b(?:val|valt|vallen|viel|vielen|stroom|stroomt|stromen|stroomde|stroomden)\b.*\buit\b"
+                       r"|\b(?:haak|haakt|haken|haakte|haakten)\b.*\baf\b")
+
+
 def is_bottleneck(sentence: str) -> bool:
     folded = fold(sentence)
-    if any(p in folded for p in CUE_PHRASES):
+    if any(p in folded for p in CUE_PHRASES) or SEPARABLE.search(folded):
         return True
     words = set(re.findall(r"[a-z]+", folded)) | set(lemmas(sentence))
     return any(cue in w for w in words for cue in CUES)

@@ -138,11 +138,8 @@ def run_bench(args) -> int:
         report["devset"] = {"queries": len(devset)}
         report["quality"] = {mode: evaluate(searcher, devset, mode) for mode in ("lexical", "dense", "hybrid")}
         report["latency_hybrid"] = latency(searcher, [q["query"] for q in devset])
-        try:
+        if (BENCH_DIR / "plan_pairs.yaml").exists():
             from search import bench_plans
-        except ModuleNotFoundError:
-            bench_plans = None
-        if bench_plans and (BENCH_DIR / "plan_pairs.yaml").exists():
             report["plans"] = bench_plans.run(conn, searcher)
     if not args.skip_scale:
         report["scale"] = scale_run(encoder.dim)

@@ -25,10 +25,15 @@ from kb.registry import Registry, load_registry
 from kb.store import get_document, list_entries
 
 MAX_QUERY_CHARS = 1000
-RRF_K = 60
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
-CANDIDATES = 100
+CANDIDATES = 100          # entries taken from each retriever before fusion
+# Fusion, tuned on corpus/bench/devset.yaml (see README, "Benchmark"): z-scored dense and
+# lexical scores, the entry's own vector counting beside its best passage, and a boost for
+# each theme/branch the question and the entry share.
+DENSE_WEIGHT = 0.7
+LEXICAL_WEIGHT = 0.3
+ENTRY_VECTOR_WEIGHT = 0.5
+THEME_BOOST = 0.8
+BRANCH_BOOST = 0.3
 
 
 class QueryError(ValueError):
@@ -63,6 +68,7 @@ class Result:
     title: str
     summary: str
     score: float
+    relevance: float            # 0..1 within this result list (1 = best)
     regions: list[str]
     themes: list[str]
     actielijnen: list[str]
@@ -136,6 +142,16 @@ class Searcher:
         self._vocab = list(self.index.bm25.vocab_dict.keys())
         self._vocab_set = set(self._vocab)
 
+    def encode_query(self, q: str) -> np.ndarray:
+        """The query's vector; the last few are kept, because plan matching and paging search
+        the same text several times (with other filters or offsets)."""
+        cache = self.__dict__.setdefault("_qcache", {})
+        if q not in cache:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[q] = np.asarray(self.encoder.encode_queries([q]), dtype=np.float32)[0]
+        return cache[q]
+
     def swap_index(self, index: LoadedIndex) -> None:
         """Serve a newly built index (called after it is complete on disk)."""
         self.index = index
@@ -162,46 +178,51 @@ class Searcher:
                        for eid in self._chunk_entry], dtype=bool)
         return ok
 
-    def dense(self, q: str, allowed: np.ndarray, n: int = CANDIDATES) -> tuple[list[str], dict, dict]:
-        """Entries ranked by their best chunk's cosine similarity; also best chunk per entry."""
+    def dense(self, qv: np.ndarray, allowed: np.ndarray, n: int = CANDIDATES) -> dict[str, tuple[float, int]]:
+        """Candidate entries from FAISS -> {entry: (score, best chunk)}; score = best chunk's
+        cosine + ENTRY_VECTOR_WEIGHT x the entry vector's cosine."""
         if not allowed.any():
-            return [], {}, {}
-        qv = np.asarray(self.encoder.encode_queries([q]), dtype=np.float32)
+            return {}
         k = int(min(len(allowed), max(n * 4, 50)))
-        params = None
-        if not allowed.all():
+        if allowed.all():
+            _, ids = self.index.faiss_index.search(qv[None, :], k)
+        else:
             sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
             params = faiss.SearchParametersHNSW(sel=sel) if self.index.manifest.index_type == "hnsw" \
                 else faiss.SearchParameters(sel=sel)
-        scores, ids = self.index.faiss_index.search(qv, k, params=params) if params else \
-            self.index.faiss_index.search(qv, k)
-        best: dict[str, float] = {}
-        best_chunk: dict[str, int] = {}
-        for s, i in zip(scores[0], ids[0]):
-            if i < 0:
-                continue
-            eid = self._chunk_entry[i]
-            if eid not in best:
-                best[eid], best_chunk[eid] = float(s), int(i)
-        ranked = sorted(best, key=lambda e: -best[e])[:n]
-        return ranked, best, best_chunk
+            _, ids = self.index.faiss_index.search(qv[None, :], k, params=params)
+        cands: list[str] = []
+        for i in ids[0]:
+            if i >= 0 and self._chunk_entry[i] not in cands:
+                cands.append(self._chunk_entry[i])
+                if len(cands) == n:
+                    break
+        return {eid: self._dense_score(eid, qv) for eid in cands}
 
-    def lexical(self, terms: list[str], allowed: np.ndarray, n: int = CANDIDATES) -> tuple[list[str], dict, dict]:
-        if not terms or not allowed.any():
-            return [], {}, {}
-        scores = self.index.bm25.get_scores([t for t in terms if t in self._vocab_set]) \
-            if any(t in self._vocab_set for t in terms) else np.zeros(len(allowed), np.float32)
-        scores = np.where(allowed, scores, 0.0)
-        best: dict[str, float] = {}
-        best_chunk: dict[str, int] = {}
-        for i in np.argsort(-scores)[: n * 4]:
-            if scores[i] <= 0:
+    def _dense_score(self, eid: str, qv: np.ndarray) -> tuple[float, int]:
+        positions = self.index.by_entry.get(eid, [])
+        if not positions:
+            return (0.0, -1)
+        sims = self.index.vectors[positions] @ qv
+        best = int(np.argmax(sims))
+        own = float(sims[positions.index(self._entry_chunk0[eid])]) if eid in self._entry_chunk0 else 0.0
+        return (float(sims[best]) + ENTRY_VECTOR_WEIGHT * own, positions[best])
+
+    def lexical(self, terms: list[str], allowed: np.ndarray, n: int = CANDIDATES) -> dict[str, tuple[float, int]]:
+        """BM25 over chunks -> {entry: (best chunk score, best chunk)} for the top entries."""
+        known = [t for t in terms if t in self._vocab_set]
+        if not known or not allowed.any():
+            return {}
+        scores = np.where(allowed, self.index.bm25.get_scores(known), 0.0)
+        out: dict[str, tuple[float, int]] = {}
+        for i in np.argsort(-scores):
+            if scores[i] <= 0 or len(out) == n:
                 break
             eid = self._chunk_entry[i]
-            if eid not in best:
-                best[eid], best_chunk[eid] = float(scores[i]), int(i)
-        ranked = sorted(best, key=lambda e: -best[e])[:n]
-        return ranked, best, best_chunk
+            if eid not in out:
+                out[eid] = (float(scores[i]), int(i))
+        self._last_bm25 = scores
+        return out
 
     # ------------------------------------------------------------ the search
 
@@ -211,19 +232,38 @@ class Searcher:
         filters = filters or Filters()
         allowed = self._allowed(filters)
         terms, fixes = self.query_terms(q)
-        d_rank, d_score, d_chunk = self.dense(q, allowed) if mode in ("hybrid", "dense") else ([], {}, {})
-        l_rank, l_score, l_chunk = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else ([], {}, {})
-        fused: dict[str, float] = {}
-        for w, ranking in ((DENSE_WEIGHT, d_rank), (LEXICAL_WEIGHT, l_rank)):
-            for r, eid in enumerate(ranking):
-                fused[eid] = fused.get(eid, 0.0) + w / (RRF_K + r + 1)
+        qv = self.encode_query(q) if mode != "lexical" else None
+        dense = self.dense(qv, allowed) if mode in ("hybrid", "dense") else {}
+        lex = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else {}
+        q_themes = set(classify(q, self.registry.themes, min_hits=1, limit=5))
+        q_branches = set(classify(q, self.registry.branches, min_hits=1, limit=3))
+        cands = list(dict.fromkeys(list(dense) + list(lex)))
+        if mode == "hybrid":
+            for eid in cands:           # every candidate gets both scores, so they can be fused
+                if eid not in dense:
+                    dense[eid] = self._dense_score(eid, qv)
+                if eid not in lex:
+                    positions = self.index.by_entry.get(eid, [])
+                    bm = self._last_bm25[positions] if lex and positions else np.zeros(1)
+                    lex[eid] = (float(bm.max()), positions[int(np.argmax(bm))] if positions else -1)
+            dz, lz = _zscores(dense, cands), _zscores(lex, cands)
+            fused = {e: DENSE_WEIGHT * dz[e] + LEXICAL_WEIGHT * lz[e]
+                     + THEME_BOOST * len(q_themes & set(self.entries[e].themes))
+                     + BRANCH_BOOST * len(q_branches & set(self.entries[e].branches)) for e in cands}
+        else:
+            fused = {e: (dense or lex)[e][0] for e in cands}
         order = sorted(fused, key=lambda e: (-fused[e], e))
         if diversity > 0 and len(order) > 1:
             order = self._mmr(order, fused, diversity, offset + k)
+        d_rank = sorted(dense, key=lambda e: -dense[e][0])
+        l_rank = [e for e in sorted(lex, key=lambda e: -lex[e][0]) if lex[e][0] > 0]
+        d_score = {e: v[0] for e, v in dense.items()}
+        d_chunk = {e: v[1] for e, v in dense.items()}
+        l_chunk = {e: v[1] for e, v in lex.items() if v[0] > 0}
+        lo = min(fused.values()) if fused else 0.0
+        span = (fused[order[0]] - lo) if order and fused[order[0]] > lo else 1.0
         d_pos = {e: i + 1 for i, e in enumerate(d_rank)}
         l_pos = {e: i + 1 for i, e in enumerate(l_rank)}
-        q_themes = set(classify(q, self.registry.themes, min_hits=1, limit=5))
-        q_branches = set(classify(q, self.registry.branches, min_hits=1, limit=3))
         stems = set(terms) | set(fixes.values())
         results = []
         for eid in order[offset:offset + k]:
@@ -235,7 +275,7 @@ class Searcher:
                                 q_themes, q_branches, fixes)
             results.append(Result(
                 id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
-                score=round(fused[eid], 6), regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
+                score=round(fused[eid], 6), relevance=round((fused[eid] - lo) / span, 4), regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
                 branches=e.branches, explanation=expl, source=self.citations.get(e.id, {})))
         return results
 
@@ -244,12 +284,13 @@ class Searcher:
         already chosen. `lam` = weight of diversity (0 = plain ranking)."""
         pool = order[: max(k * 3, 30)]
         vecs = {e: self.index.vectors[self._entry_chunk0[e]] for e in pool if e in self._entry_chunk0}
-        top = fused[pool[0]]
+        lo = min(fused[e] for e in pool)
+        top = (fused[pool[0]] - lo) or 1.0
         chosen: list[str] = []
         rest = list(pool)
         while rest and len(chosen) < k:
             def gain(e):
-                rel = fused[e] / top
+                rel = (fused[e] - lo) / top
                 if not chosen or e not in vecs:
                     return rel
                 sim = max(float(vecs[e] @ vecs[c]) for c in chosen if c in vecs) if any(c in vecs for c in chosen) else 0
@@ -262,9 +303,11 @@ class Searcher:
     def explain(self, e: Entry, q: str, stems: set, chunk_pos: int | None, d_rank, l_rank, d_sim,
                 q_themes: set, q_branches: set, fixes: dict) -> dict:
         text = e.body
-        if chunk_pos is not None:
-            c = self.index.chunks[chunk_pos]
-            text = c.text[len(e.title) + 2:] if c.kind == "passage" and c.text.startswith(e.title) else c.text
+        positions = self.index.by_entry.get(e.id, [])
+        if chunk_pos is not None and chunk_pos in positions:
+            i = positions.index(chunk_pos)          # 0 = the entry itself, then its passages
+            if 0 < i <= len(e.chunks):
+                text = e.chunks[i - 1]
         best, best_hits, spans = None, -1, []
         for s in split_sentences(text)[:40]:
             if s.strip() == e.title.strip():
@@ -305,6 +348,14 @@ class Searcher:
         if not c:
             return ""
         return f"{c['document_title']}, {c['heading']}"
+
+
+def _zscores(scores: dict[str, tuple[float, int]], keys: list[str]) -> dict[str, float]:
+    if len(keys) < 2:
+        return {k: 0.0 for k in keys}
+    v = np.array([scores[k][0] for k in keys], dtype=np.float64)
+    sd = v.std() or 1.0
+    return {k: float((x - v.mean()) / sd) for k, x in zip(keys, v)}
 
 
 def highlight(sentence: str, spans: list, start: str = "«", end: str = "»") -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -61,17 +60,24 @@ class MatchResult:
                 "pitfalls": [r.to_dict() for r in self.pitfalls]}
 
 
-def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters) -> list[dict]:
+GROUPS = {                 # recommendation group -> (filters, candidates per bottleneck)
+    "praktijk": (Filters(type="praktijk"), PER_BOTTLENECK),
+    "advies": (Filters(type="advies"), 5),
+    "bouwsteen": (Filters(type="bouwsteen"), 3),
+    "pitfall": (Filters(type="praktijk", label="Falend Vooruit"), 5),
+}
+
+
+def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters, k: int) -> list[dict]:
     """For each bottleneck: {entry id: (relevance 0..1, Result)}."""
     out = []
     for b in bottlenecks:
         try:
-            results = searcher.search(b.text, k=PER_BOTTLENECK, filters=filters)
+            results = searcher.search(b.text, k=k, filters=filters)
         except QueryError:
             out.append({})
             continue
-        top = results[0].score if results else 1.0
-        out.append({r.id: (r.score / top, r) for r in results})
+        out.append({r.id: (r.relevance, r) for r in results})
     return out
 
 
@@ -92,15 +98,15 @@ def _greedy(cands: dict[str, dict[int, float]], weights: list[float], k: int) ->
 def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -> MatchResult:
     bottlenecks = plan.bottlenecks
     weights = [b.weight for b in bottlenecks]
-    hits = _per_bottleneck(searcher, bottlenecks, Filters())
     by_type: dict[str, dict[str, dict[int, float]]] = {}
-    results: dict[str, object] = {}
-    for bi, per in enumerate(hits):
-        for eid, (rel, res) in per.items():
-            e = searcher.entries[eid]
-            group = ("pitfall" if (e.label or "").lower() == "falend vooruit" else e.type)
-            by_type.setdefault(group, {}).setdefault(eid, {})[bi] = rel
-            results.setdefault(eid, {})[bi] = res
+    results: dict[str, dict] = {}
+    for group, (filters, n) in GROUPS.items():
+        for bi, per in enumerate(_per_bottleneck(searcher, bottlenecks, filters, n)):
+            for eid, (rel, res) in per.items():
+                if group == "praktijk" and (searcher.entries[eid].label or "").lower() == "falend vooruit":
+                    continue                      # lessons from failures are listed as pitfalls
+                by_type.setdefault(group, {}).setdefault(eid, {})[bi] = rel
+                results.setdefault(eid, {})[bi] = res
     region = plan.region_id
 
     def build(group: str, n: int) -> list[Recommendation]:
@@ -150,14 +156,17 @@ class Profile:
     vectors: np.ndarray
 
 
+_ENCODED: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+
 def _encode(searcher: Searcher, texts: tuple[str, ...]) -> np.ndarray:
-    return _cached_encode(id(searcher.encoder), searcher.encoder, texts)
-
-
-@lru_cache(maxsize=256)
-def _cached_encode(_key, encoder, texts: tuple[str, ...]) -> np.ndarray:
-    v = np.asarray(encoder.encode_queries(list(texts)), dtype=np.float32)
-    return v
+    """Bottleneck vectors, cached per model: region profiles are compared many times."""
+    key = (searcher.encoder.model_id, texts)
+    if key not in _ENCODED:
+        if len(_ENCODED) > 512:
+            _ENCODED.clear()
+        _ENCODED[key] = np.asarray(searcher.encoder.encode_queries(list(texts)), dtype=np.float32)
+    return _ENCODED[key]
 
 
 def profile(searcher: Searcher, plan: Plan) -> Profile:

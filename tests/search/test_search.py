@@ -110,9 +110,10 @@ def test_incremental_update_equals_full_rebuild(kb_copy, index_root, encoder, tm
     b = Searcher(conn, load(full, expected_model=encoder.model_id, conn=conn), encoder)
     assert a.index.manifest.n_vectors == b.index.manifest.n_vectors
     for q in ("tijdregistratie in de wijk afschaffen", "camera's in de nacht", "zij-instromers werven"):
-        ra = [(r.id, round(r.score, 5)) for r in a.search(q, k=10)]
-        rb = [(r.id, round(r.score, 5)) for r in b.search(q, k=10)]
-        assert ra == rb, q
+        ra, rb = a.search(q, k=10), b.search(q, k=10)
+        assert [r.id for r in ra] == [r.id for r in rb], q
+        # vectors encoded in other batches differ in the last float digits, nothing more
+        assert [r.score for r in ra] == pytest.approx([r.score for r in rb], abs=1e-3), q
     assert "slimme-camera-s" not in [r.id for r in a.search("slimme camera's", k=20)]
 
 
