@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Commands of later stages (search, plans, web) register themselves here."""
     out = []
-    for mod in ("web.cli_search", "web.cli_plans", "web.cli_web"):
+    for mod in ("web.cli_search", "web.cli_plans", "web.cli_web", "web.cli_curation"):
         try:
             module = __import__(mod, fromlist=["register"])
         except ModuleNotFoundError as err:
