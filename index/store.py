@@ -20,6 +20,7 @@ import sqlite3
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -28,8 +29,6 @@ import faiss
 import numpy as np
 
 from index.analysis import analyze
-from functools import lru_cache
-
 from kb.db import db_path
 from kb.registry import load_registry
 from kb.store import entry_text, list_entries

@@ -15,8 +15,8 @@ from functools import lru_cache
 import spacy
 from spacy.matcher import PhraseMatcher
 
-from kb.models import fold
-from kb.registry import Registry
+from ingest.model import fold
+from ingest.registry import Registry
 
 FULL_MODEL = "nl_core_news_sm"
 

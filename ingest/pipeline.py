@@ -1,15 +1,16 @@
-"""Ingestion: documents -> knowledge-base entries, idempotent and all-or-nothing.
+"""Ingestion: files -> documents -> entry drafts. No database here.
 
-    ingest(conn, paths) reads every file first; if any cannot be read, nothing is written.
-    Then, in one transaction, documents are stored, every stored document is segmented
-    again, the drafts are enriched (places, organisations, branches, results, passages) and
-    applied: unchanged entries keep their version, changed ones are updated under the same
-    id, curators' edits are kept, and entries no source yields any more are archived.
+    read_files(paths)        every file read and cleaned up front (all or nothing);
+    document_meta(raw)       title, publisher, date, licence from corpus/documents.yaml;
+    build_drafts(docs, ...)  every document segmented, the drafts merged (one bouwsteen per
+                             number, citing both evaluation documents) and enriched with
+                             places, organisations, branches, results and passages.
+
+kb.loader.ingest runs these and stores the result in one transaction.
 """
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -17,38 +18,21 @@ from typing import Callable, Iterable
 import yaml
 
 from ingest.errors import IngestError
+from ingest.model import Draft, slugify
 from ingest.nlp import classify, keywords, make_gazetteer, quantified_results, region_gazetteer, sentences
 from ingest.readers import SUPPORTED_SUFFIXES, RawDocument, read_document
-from ingest.segment import Segmented, segment
-from kb.db import transaction
-from kb.models import Document, Entry, slugify
-from kb.registry import CORPUS_DIR, Registry, load_registry, organisation_gazetteer, sync_registry, upsert_organisation
-from kb.store import ApplyResult, apply_ingested, list_documents, upsert_document
+from ingest.registry import CORPUS_DIR, Registry
+from ingest.segment import segment
 
 SOURCES_DIR = CORPUS_DIR / "sources"
 PASSAGE_CHARS = 500          # passages (for sentence-level matches) of about this size
 Progress = Callable[[str, int, int], None]   # (step description, done, total)
-
-
-@dataclass
-class IngestReport:
-    documents: dict[str, str] = field(default_factory=dict)       # doc id -> created/updated/unchanged
-    kinds: dict[str, str] = field(default_factory=dict)           # doc id -> segmenter kind
-    per_document: dict[str, int] = field(default_factory=dict)    # doc id -> entries
-    applied: ApplyResult = field(default_factory=ApplyResult)
-    per_type: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    plans: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+_SKIP_NAMES = ("SOURCES.MD", "README.MD")
 
 
 def default_paths() -> list[Path]:
     return sorted(p for p in SOURCES_DIR.iterdir()
-                  if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name.upper() not in ("SOURCES.MD", "README.MD"))
+                  if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name.upper() not in _SKIP_NAMES)
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -56,7 +40,7 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             out += sorted(q for q in p.rglob("*") if q.suffix.lower() in SUPPORTED_SUFFIXES
-                          and q.name.upper() not in ("SOURCES.MD", "README.MD"))
+                          and q.name.upper() not in _SKIP_NAMES)
         else:
             out.append(p)
     return out
@@ -66,17 +50,44 @@ def document_id(path: Path) -> str:
     return slugify(path.stem, max_words=20)
 
 
+@dataclass
+class ReadResult:
+    documents: list[RawDocument] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)       # Dutch, one per unreadable file
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_files(paths: Iterable[str | Path] | None = None, step: Progress | None = None) -> ReadResult:
+    """Read every file (default: the bundled sources). Unreadable files become Dutch errors."""
+    step = step or (lambda *_: None)
+    files = expand(paths) if paths else default_paths()
+    out = ReadResult()
+    for i, path in enumerate(files):
+        step(f"Lezen: {path.name}", i, len(files))
+        try:
+            raw = read_document(path)
+        except IngestError as err:
+            out.errors.append(str(err))
+            continue
+        out.warnings += [f"{path.name}: {w}" for w in raw.warnings]
+        out.documents.append(raw)
+    if not files:
+        out.errors.append("Er zijn geen documenten gevonden om in te lezen.")
+    return out
+
+
 def _metadata() -> dict:
     f = CORPUS_DIR / "documents.yaml"
     return yaml.safe_load(f.read_text(encoding="utf-8"))["documents"] if f.exists() else {}
 
 
-def to_document(raw: RawDocument) -> Document:
+def document_meta(raw: RawDocument) -> dict:
+    """id, path, title, publisher, date and licence of a document (corpus/documents.yaml
+    describes the bundled sources; other documents get their own title or file name)."""
     meta = _metadata().get(raw.path.name, {})
-    return Document(id=document_id(raw.path), path=_display_path(raw.path), format=raw.format,
-                    sha256=raw.sha256, text=raw.text, encoding=raw.encoding,
-                    title=meta.get("title") or raw.title or raw.path.stem,
-                    publisher=meta.get("publisher"), date=meta.get("date"), licence=meta.get("licence"))
+    return {"id": document_id(raw.path), "path": _display_path(raw.path),
+            "title": meta.get("title") or raw.title or raw.path.stem,
+            "publisher": meta.get("publisher"), "date": meta.get("date"), "licence": meta.get("licence")}
 
 
 def _display_path(p: Path) -> str:
@@ -86,75 +97,50 @@ def _display_path(p: Path) -> str:
         return str(p.resolve())
 
 
-def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, *,
-           progress: Progress | None = None, registry: Registry | None = None) -> IngestReport:
-    registry = registry or load_registry()
-    report = IngestReport()
-    files = expand(paths) if paths else default_paths()
-    step = progress or (lambda *_: None)
-    raws: list[RawDocument] = []
-    for i, path in enumerate(files):
-        step(f"Lezen: {path.name}", i, len(files))
-        try:
-            raw = read_document(path)
-        except IngestError as err:
-            report.errors.append(str(err))
-            continue
-        report.warnings += [f"{path.name}: {w}" for w in raw.warnings]
-        raws.append(raw)
-    if not files:
-        report.errors.append("Er zijn geen documenten gevonden om in te lezen.")
-    if report.errors:
-        return report          # all or nothing: the knowledge base stays as it was
-    with transaction(conn):
-        sync_registry(conn, registry)
-        for raw in raws:
-            doc = to_document(raw)
-            report.documents[doc.id] = upsert_document(conn, doc)
-        drafts = build_entries(conn, registry, report, step)
-        report.applied = apply_ingested(conn, drafts)
-        if not paths:
-            from ingest.plans import load_example_plans
-            step("Voorbeeldplannen", 0, 1)
-            report.plans, plan_warnings = load_example_plans(conn, registry)
-            report.warnings += plan_warnings
-    for e in drafts:
-        report.per_type[e.type] = report.per_type.get(e.type, 0) + 1
-    step("Klaar", 1, 1)
-    return report
+@dataclass
+class Built:
+    drafts: list[Draft] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)            # doc id -> segmenter kind
+    per_document: dict[str, int] = field(default_factory=dict)     # doc id -> drafts
+    organisations: list[tuple[str, list[str], str]] = field(default_factory=list)  # (name, regions, doc id)
+    warnings: list[str] = field(default_factory=list)
 
 
-def build_entries(conn: sqlite3.Connection, registry: Registry, report: IngestReport,
-                  step: Progress) -> list[Entry]:
-    """Segment every stored document and enrich the drafts."""
-    docs = list_documents(conn)
-    segmented: list[Segmented] = []
-    for i, doc in enumerate(docs):
-        step(f"Segmenteren: {doc.title}", i, len(docs))
-        seg = segment(doc.id, doc.text, registry)
-        report.kinds[doc.id] = seg.kind
-        report.per_document[doc.id] = len(seg.entries)
-        report.warnings += [f"{doc.id}: {w}" for w in seg.warnings]
+def build_drafts(documents: list[tuple[str, str, str]], registry: Registry,
+                 known_organisations: dict[str, str] | None = None, step: Progress | None = None) -> Built:
+    """Drafts for (doc id, title, text) documents. `known_organisations` maps alias -> id;
+    organisations found in the documents (the evaluation's respondent table) are added."""
+    step = step or (lambda *_: None)
+    out = Built()
+    aliases = dict(known_organisations or {})
+    drafts: list[Draft] = []
+    for i, (doc_id, title, text) in enumerate(documents):
+        step(f"Segmenteren: {title}", i, len(documents))
+        seg = segment(doc_id, text, registry)
+        out.kinds[doc_id] = seg.kind
+        out.per_document[doc_id] = len(seg.entries)
+        out.warnings += [f"{doc_id}: {w}" for w in seg.warnings]
         for name, region_text in seg.organisations:
-            upsert_organisation(conn, name, source=doc.id, regions=[
-                r for r in registry.resolve_region(region_text.removeprefix("Regio ")) if r != "landelijk"])
+            regions = [r for r in registry.resolve_region(region_text.removeprefix("Regio ")) if r != "landelijk"]
+            out.organisations.append((name, regions, doc_id))
+            aliases.setdefault(name, slugify(name))
         if not seg.entries:
-            report.warnings.append(f"{doc.title}: geen onderdelen herkend die een kennisitem kunnen worden.")
-        segmented.append(seg)
-    drafts = merge_drafts([e for seg in segmented for e in seg.entries])
+            out.warnings.append(f"{title}: geen onderdelen herkend die een kennisitem kunnen worden.")
+        drafts += seg.entries
+    out.drafts = merge_drafts(drafts)
     places = region_gazetteer(registry)
-    orgs = make_gazetteer({alias: [oid] for alias, oid in organisation_gazetteer(conn).items()})
-    for i, e in enumerate(drafts):
+    orgs = make_gazetteer({alias: [oid] for alias, oid in aliases.items()})
+    for i, d in enumerate(out.drafts):
         if i % 10 == 0:
-            step("Verrijken (regio's, organisaties, thema's)", i, len(drafts))
-        enrich(e, registry, places, orgs)
-    return drafts
+            step("Verrijken (regio's, organisaties, thema's)", i, len(out.drafts))
+        enrich(d, registry, places, orgs)
+    return out
 
 
-def merge_drafts(drafts: list[Entry]) -> list[Entry]:
-    """One entry per id: the bouwstenen of the report and of the web page become one entry
+def merge_drafts(drafts: list[Draft]) -> list[Draft]:
+    """One draft per id: the bouwstenen of the report and of the web page become one entry
     citing both; other id clashes get a numeric suffix."""
-    out: dict[str, Entry] = {}
+    out: dict[str, Draft] = {}
     for d in drafts:
         if d.id in out and d.type == "bouwsteen" and out[d.id].type == "bouwsteen":
             first = out[d.id]
@@ -171,7 +157,7 @@ def merge_drafts(drafts: list[Entry]) -> list[Entry]:
     return list(out.values())
 
 
-def enrich(e: Entry, registry: Registry, places, orgs) -> None:
+def enrich(e: Draft, registry: Registry, places, orgs) -> None:
     text = f"{e.title}\n{e.summary}\n{e.body}"
     order = {r["id"]: r["number"] for r in registry.regions}
     e.regions = sorted((r for r in places.find(text) if r in order), key=order.get)

@@ -19,11 +19,10 @@ import yaml
 
 from ingest.clean import one_line, strip_markup
 from ingest.errors import IngestError
+from ingest.model import fold
 from ingest.nlp import classify, get_nlp, lemmas
 from ingest.readers import read_bytes
-from kb.models import fold, slugify
-from kb.plans import Bottleneck, Plan
-from kb.registry import Registry, load_registry
+from ingest.registry import CORPUS_DIR, Registry, load_registry
 
 CUES = ["tekort", "knelpunt", "uitval", "uitvall", "uitstroom", "uitstrom", "verzuim", "werkdruk", "wachtlijst",
         "wachttijd", "vacature", "stageplaats", "stageplek", "stageplaats", "agressie", "regeldruk", "administrat",
@@ -33,6 +32,21 @@ CUE_PHRASES = ["te weinig", "te hoog", "te veel", "te laag", "moeilijk te vinden
 PROBLEM_HEADINGS = re.compile(r"knelpunt|opgave|probleem|uitdaging|tekort|situatie", re.I)
 SKIP_HEADINGS = re.compile(r"ambitie|doel|actie|maatregel|aanpak|oplossing|afspra|resultaat|vervolg", re.I)
 DATA_SUFFIXES = {".yaml", ".yml", ".json"}
+
+
+@dataclass
+class Bottleneck:
+    """One bottleneck statement of a plan, classified to actielijn, themes and branches."""
+    text: str
+    weight: float = 1.0
+    actielijnen: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    start: int | None = None          # span in the plan text, when extracted from running text
+    end: int | None = None
+    origin: str = "extracted"
+    id: int | None = None             # set once stored in the knowledge base
+    ord: int = 0
 
 
 @dataclass
@@ -209,39 +223,13 @@ def read_plan(data: bytes, filename: str, *, registry: Registry | None = None) -
                      format=fmt, sha256=sha, source=Path(filename).name)
 
 
-def to_plan(draft: PlanDraft, region_id: str | None, plan_id: str | None = None) -> Plan:
-    return Plan(id=plan_id or slugify(f"{region_id or 'plan'} {draft.title}", max_words=14), title=draft.title,
-                region_id=region_id, bottlenecks=draft.bottlenecks, example=draft.example, source=draft.source,
-                format=draft.format, sha256=draft.sha256, text=draft.text,
-                metadata=json.loads(json.dumps(draft.metadata, default=str)))
+PLANS_DIR = CORPUS_DIR / "plans"
+PLAN_SUFFIXES = DATA_SUFFIXES | {".md", ".txt", ".pdf", ".docx", ".html"}
 
 
-PLANS_DIR = Path(__file__).resolve().parent.parent / "corpus" / "plans"
-
-
-def load_example_plans(conn, registry: Registry | None = None, directory: Path = PLANS_DIR) -> tuple[int, list[str]]:
-    """Store the bundled example plans (idempotent: an unchanged file is skipped).
-    Returns (number of plans stored or kept, Dutch warnings)."""
-    from kb.plans import get_plan, save_plan
-    registry = registry or load_registry()
-    count, warnings = 0, []
+def example_plan_files(directory: Path = PLANS_DIR) -> list[Path]:
+    """The bundled example plans (illustrative, marked 'voorbeeld')."""
     if not directory.exists():
-        return 0, []
-    for path in sorted(directory.iterdir()):
-        if path.name.lower() == "readme.md" or path.suffix.lower() not in DATA_SUFFIXES | {".md", ".txt", ".pdf", ".docx", ".html"}:
-            continue
-        try:
-            draft = read_plan(path.read_bytes(), path.name, registry=registry)
-        except IngestError as err:
-            warnings.append(str(err))
-            continue
-        ids = [r for r in registry.resolve_region(draft.region or "") if r != "landelijk"]
-        if len(ids) != 1:
-            warnings.append(f"{path.name}: regio '{draft.region}' niet herkend; plan overgeslagen.")
-            continue
-        plan = to_plan(draft, ids[0], plan_id=slugify(path.stem, max_words=14))
-        old = get_plan(conn, plan.id)
-        if old is None or old.sha256 != plan.sha256:
-            save_plan(conn, plan, actor="ingest")
-        count += 1
-    return count, warnings
+        return []
+    return [p for p in sorted(directory.iterdir())
+            if p.name.lower() != "readme.md" and p.suffix.lower() in PLAN_SUFFIXES]

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.clean import clean_block, first_sentence, one_line, strip_markup
-from kb.models import Entry, Source, fold, slugify
-from kb.registry import Registry
+from ingest.model import Draft, Source, fold, slugify
+from ingest.registry import Registry
 
 ACTIELIJN_BY_CHAPTER = {"2": "meer-kiezen", "3": "beter-leren", "4": "anders-werken"}
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
@@ -29,7 +29,7 @@ class Line:
 @dataclass
 class Segmented:
     kind: str                       # programme / advice-letter / evaluation-report / web-summary / news / generic
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Draft] = field(default_factory=list)
     organisations: list[tuple[str, str]] = field(default_factory=list)   # (name, region text)
     warnings: list[str] = field(default_factory=list)
 
@@ -98,8 +98,8 @@ def segment(doc_id: str, text: str, registry: Registry) -> Segmented:
 
 
 def _entry(doc_id: str, type_: str, title: str, body: str, heading_path: str, start: int, end: int,
-           **kw) -> Entry:
-    return Entry(id=kw.pop("id", None) or slugify(title), type=type_, title=title, body=body,
+           **kw) -> Draft:
+    return Draft(id=kw.pop("id", None) or slugify(title), type=type_, title=title, body=body,
                  sources=[Source(doc_id, heading_path, start, end)], **kw)
 
 
@@ -188,8 +188,8 @@ def segment_programme(doc_id: str, text: str, registry: Registry) -> Segmented:
     return out
 
 
-def _bijlage2(doc_id: str, text: str, lines: list[Line], lo: int, hi: int, registry: Registry) -> list[Entry]:
-    entries: list[Entry] = []
+def _bijlage2(doc_id: str, text: str, lines: list[Line], lo: int, hi: int, registry: Registry) -> list[Draft]:
+    entries: list[Draft] = []
     actielijn: list[str] = []
     theme: list[str] = []
     theme_title = ""

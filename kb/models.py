@@ -1,11 +1,14 @@
-"""The knowledge base's data model: plain dataclasses mirrored by the SQLite tables."""
+"""The knowledge base's data model: plain dataclasses mirrored by the SQLite tables.
+
+An `Entry` is an ingestion `Draft` (content, taxonomy, provenance) plus what the knowledge
+base adds: origin, the fields a curator edited, version and timestamps."""
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+
+from ingest.model import Draft, Source, fold, slugify  # noqa: F401  (re-exported: the data model's parts)
 
 ENTRY_TYPES = ("praktijk", "advies", "bouwsteen", "beleid")
 TYPE_LABELS = {"praktijk": "Praktijk", "advies": "Advies", "bouwsteen": "Bouwsteen", "beleid": "Beleid"}
@@ -22,39 +25,17 @@ CONTENT_FIELDS = (
 
 
 @dataclass
-class Source:
-    """Provenance: where in which document an entry's text stands."""
-    document_id: str
-    heading: str
-    start: int
-    end: int
-
-
-@dataclass
-class Entry:
-    id: str
-    type: str
-    title: str
-    body: str
-    summary: str = ""
-    label: str | None = None
-    audience: str | None = None
-    number: str | None = None
-    actielijnen: list[str] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)
-    branches: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    organisations: list[str] = field(default_factory=list)
-    results: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    status: str = "gepubliceerd"
-    sources: list[Source] = field(default_factory=list)
-    chunks: list[str] = field(default_factory=list)   # passage-level texts (entry text is chunk 0)
+class Entry(Draft):
+    """A stored entry: an ingested (or curator-written) draft plus its life in the knowledge base."""
     origin: str = "ingest"
     edited_fields: list[str] = field(default_factory=list)
     version: int = 1
     created_at: str = ""
     updated_at: str = ""
+
+    @classmethod
+    def from_draft(cls, d: Draft) -> "Entry":
+        return cls(**{f.name: getattr(d, f.name) for f in fields(Draft)})
 
     def content_hash(self) -> str:
         data = {k: getattr(self, k) for k in CONTENT_FIELDS}
@@ -83,15 +64,3 @@ class Document:
     licence: str | None = None
     encoding: str | None = None
     ingested_at: str = ""
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents: 'Cliënten' -> 'clienten'."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-def slugify(text: str, max_words: int = 12) -> str:
-    """A stable, readable id: 'Carrièreswitchers van Pluryn' -> 'carriereswitchers-van-pluryn'."""
-    words = re.findall(r"[a-z0-9]+", fold(text))
-    return "-".join(words[:max_words]) or "item"

@@ -4,23 +4,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ingest.errors import IngestError
+from ingest.model import slugify
+from ingest.plans import Bottleneck, PlanDraft, example_plan_files, read_plan
+from ingest.registry import Registry, load_registry
 from kb.db import transaction
 from kb.store import audit, now
-
-
-@dataclass
-class Bottleneck:
-    text: str
-    weight: float = 1.0
-    actielijnen: list[str] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)
-    branches: list[str] = field(default_factory=list)
-    start: int | None = None          # span in the plan text, when extracted from running text
-    end: int | None = None
-    origin: str = "extracted"
-    id: int | None = None
-    ord: int = 0
 
 
 @dataclass
@@ -158,3 +149,34 @@ def delete_plan(conn, plan_id: str, *, actor: str = "cli") -> None:
     with transaction(conn):
         conn.execute("DELETE FROM plans WHERE id = ?", (plan_id,))
         audit(conn, actor, "plan-delete", "plan", plan_id, {})
+
+
+def to_plan(draft: PlanDraft, region_id: str | None, plan_id: str | None = None) -> Plan:
+    return Plan(id=plan_id or slugify(f"{region_id or 'plan'} {draft.title}", max_words=14), title=draft.title,
+                region_id=region_id, bottlenecks=draft.bottlenecks, example=draft.example, source=draft.source,
+                format=draft.format, sha256=draft.sha256, text=draft.text,
+                metadata=json.loads(json.dumps(draft.metadata, default=str)))
+
+
+def load_example_plans(conn: sqlite3.Connection, registry: Registry | None = None,
+                       files: list[Path] | None = None) -> tuple[int, list[str]]:
+    """Store the bundled example plans (idempotent: an unchanged file is skipped).
+    Returns (number of plans stored or kept, Dutch warnings)."""
+    registry = registry or load_registry()
+    count, warnings = 0, []
+    for path in (example_plan_files() if files is None else files):
+        try:
+            draft = read_plan(path.read_bytes(), path.name, registry=registry)
+        except IngestError as err:
+            warnings.append(str(err))
+            continue
+        ids = [r for r in registry.resolve_region(draft.region or "") if r != "landelijk"]
+        if len(ids) != 1:
+            warnings.append(f"{path.name}: regio '{draft.region}' niet herkend; plan overgeslagen.")
+            continue
+        plan = to_plan(draft, ids[0], plan_id=slugify(path.stem, max_words=14))
+        old = get_plan(conn, plan.id)
+        if old is None or old.sha256 != plan.sha256:
+            save_plan(conn, plan, actor="ingest")
+        count += 1
+    return count, warnings

@@ -118,8 +118,8 @@ def run_bench(args) -> int:
     from index.store import build, load
     from kb.db import connect
     from search.engine import Searcher
-    from web.cli import _console
-    con = _console()
+    from rich.console import Console
+    con = Console(highlight=False)
     conn = connect(args.db)
     if not conn.execute("SELECT count(*) FROM entries").fetchone()[0]:
         con.print("De kennisbank is leeg. Voer eerst [bold]praktijkwijzer ingest[/] uit.")

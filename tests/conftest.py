@@ -16,7 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def kb_path(tmp_path_factory):
-    from ingest.pipeline import ingest
+    from kb.loader import ingest
     from kb.db import connect
     path = tmp_path_factory.mktemp("kb") / "praktijkwijzer.db"
     conn = connect(path)

@@ -36,7 +36,7 @@ def _print_json(data) -> None:
 # ---------------------------------------------------------------- ingest / entries / show / stats
 
 def cmd_ingest(args) -> int:
-    from ingest.pipeline import ingest
+    from kb.loader import ingest
     conn = _connect(args)
     with _progress() as progress:
         task = progress.add_task("Inlezen", total=1)

@@ -31,7 +31,7 @@ def _read_plan_file(path: str):
 
 
 def cmd_plan_add(args) -> int:
-    from ingest.plans import to_plan
+    from kb.plans import to_plan
     from kb.plans import save_plan
     region = _region(args.regio)
     draft = _read_plan_file(args.pad)
@@ -73,7 +73,7 @@ def cmd_plan_match(args) -> int:
     from web.cli_search import load_search
     conn = _connect(args)
     if Path(args.doel).exists():
-        from ingest.plans import to_plan
+        from kb.plans import to_plan
         draft = _read_plan_file(args.doel)
         region = None
         if draft.region:

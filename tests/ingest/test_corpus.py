@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_block, first_sentence, one_line
-from ingest.pipeline import SOURCES_DIR, ingest
+from ingest.pipeline import SOURCES_DIR
+from kb.loader import ingest
 from kb.db import connect
 from kb.store import get_document, get_entry, list_entries, save_entry
 

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from ingest.errors import IngestError
-from ingest.plans import read_plan, to_plan
+from ingest.plans import read_plan
+from kb.plans import to_plan
 from kb.db import connect
 from kb.plans import Bottleneck, Plan, add_bottleneck, get_plan, list_plans, remove_bottleneck, save_plan, update_bottleneck
 from search.plans import match_plan, plan_from_texts, profile, similar_regions, similarity

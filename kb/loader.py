@@ -1,0 +1,76 @@
+"""Loading documents into the knowledge base: idempotent and all or nothing.
+
+    ingest(conn, paths) reads every file first (ingest.pipeline); if any cannot be read,
+    nothing is written. Then, in one transaction, the reference data is synchronised,
+    documents are stored, every stored document is segmented again, and the drafts are
+    applied: unchanged entries keep their version, changed ones are updated under the same
+    id, curators' edits are kept, and entries no source yields any more are archived.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from ingest.pipeline import Progress, build_drafts, document_meta, read_files
+from ingest.readers import RawDocument
+from ingest.registry import Registry, load_registry
+from kb.db import transaction
+from kb.models import Document, Entry
+from kb.plans import load_example_plans
+from kb.registry import organisation_gazetteer, sync_registry, upsert_organisation
+from kb.store import ApplyResult, apply_ingested, list_documents, upsert_document
+
+
+@dataclass
+class IngestReport:
+    documents: dict[str, str] = field(default_factory=dict)       # doc id -> created/updated/unchanged
+    kinds: dict[str, str] = field(default_factory=dict)           # doc id -> segmenter kind
+    per_document: dict[str, int] = field(default_factory=dict)    # doc id -> entries
+    applied: ApplyResult = field(default_factory=ApplyResult)
+    per_type: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    plans: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def to_document(raw: RawDocument) -> Document:
+    return Document(**document_meta(raw), format=raw.format, sha256=raw.sha256, text=raw.text,
+                    encoding=raw.encoding)
+
+
+def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, *,
+           progress: Progress | None = None, registry: Registry | None = None) -> IngestReport:
+    """Read `paths` (default: the bundled corpus and its example plans) into the knowledge base."""
+    registry = registry or load_registry()
+    step = progress or (lambda *_: None)
+    report = IngestReport()
+    read = read_files(paths, step)
+    report.errors, report.warnings = read.errors, read.warnings
+    if report.errors:
+        return report          # all or nothing: the knowledge base stays as it was
+    with transaction(conn):
+        sync_registry(conn, registry)
+        for raw in read.documents:
+            doc = to_document(raw)
+            report.documents[doc.id] = upsert_document(conn, doc)
+        docs = [(d.id, d.title, d.text) for d in list_documents(conn)]
+        built = build_drafts(docs, registry, organisation_gazetteer(conn), step)
+        for name, regions, doc_id in built.organisations:
+            upsert_organisation(conn, name, source=doc_id, regions=regions)
+        report.kinds, report.per_document = built.kinds, built.per_document
+        report.warnings += built.warnings
+        report.applied = apply_ingested(conn, [Entry.from_draft(d) for d in built.drafts])
+        if not paths:
+            step("Voorbeeldplannen", 0, 1)
+            report.plans, plan_warnings = load_example_plans(conn, registry)
+            report.warnings += plan_warnings
+    for d in built.drafts:
+        report.per_type[d.type] = report.per_type.get(d.type, 0) + 1
+    step("Klaar", 1, 1)
+    return report
