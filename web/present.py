@@ -1,0 +1,116 @@
+"""Presentation helpers shared by pages, API and downloads: labels, safe highlighting, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+
+from kb.models import AUDIENCES
+
+TYPE_NAMES = {"praktijk": "Praktijk", "advies": "Advies", "bouwsteen": "Bouwsteen", "beleid": "Beleid"}
+LABEL_NAMES = {"koploper": "Koploper", "falend vooruit": "Falend Vooruit", "voorbeeld": "Voorbeeldpraktijk"}
+# The "soort" facet: one choice per kind users tell apart (type plus, for practices, label).
+KINDS = [
+    ("koploper", "Koploper", {"type": "praktijk", "label": "Koploper"}),
+    ("falend-vooruit", "Falend Vooruit", {"type": "praktijk", "label": "Falend Vooruit"}),
+    ("voorbeeld", "Voorbeeldpraktijk", {"type": "praktijk", "label": "voorbeeld"}),
+    ("advies", "Advies", {"type": "advies"}),
+    ("bouwsteen", "Bouwsteen", {"type": "bouwsteen"}),
+    ("beleid", "Beleid", {"type": "beleid"}),
+]
+
+
+def kind_of(type_: str, label: str | None) -> str:
+    """The facet key of an entry: 'koploper', 'falend-vooruit', 'voorbeeld', 'advies', ..."""
+    if type_ == "praktijk":
+        lab = (label or "voorbeeld").lower()
+        return {"koploper": "koploper", "falend vooruit": "falend-vooruit"}.get(lab, "voorbeeld")
+    return type_
+
+
+def type_label(type_: str, label: str | None = None, number: str | None = None) -> str:
+    """What users see: Koploper / Falend Vooruit / Voorbeeldpraktijk / Advies / Bouwsteen IV / Beleid."""
+    if type_ == "praktijk":
+        return LABEL_NAMES.get((label or "voorbeeld").lower(), label or "Praktijk")
+    name = TYPE_NAMES.get(type_, type_)
+    if type_ == "bouwsteen" and number:
+        return f"{name} {number}"
+    return name
+
+
+def audience_label(audience: str | None) -> str:
+    return AUDIENCES.get(audience or "", audience or "")
+
+
+def highlight_html(sentence: str, spans) -> Markup:
+    """The sentence, HTML-escaped, with <mark> around the given [start, end) character spans.
+    Each piece is escaped separately, so no user or source text is ever rendered as markup."""
+    sentence = sentence or ""
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted((int(x), int(y)) for x, y in (spans or [])):
+        a, b = max(a, pos), min(b, len(sentence))
+        if a >= b:
+            continue
+        out.append(str(escape(sentence[pos:a])))
+        out.append("<mark>" + str(escape(sentence[a:b])) + "</mark>")
+        pos = b
+    out.append(str(escape(sentence[pos:])))
+    return Markup("".join(out))
+
+
+def query_string(params: dict, **changes) -> str:
+    """A query string from `params` with `changes` applied (None removes a key); lists repeat."""
+    merged = dict(params)
+    for k, v in changes.items():
+        if v is None:
+            merged.pop(k, None)
+        else:
+            merged[k] = v
+    items: list[tuple[str, str]] = []
+    for k, v in merged.items():
+        if v is None or v == "" or v == []:
+            continue
+        if isinstance(v, (list, tuple)):
+            items += [(k, str(x)) for x in v]
+        else:
+            items.append((k, str(v)))
+    return urlencode(items)
+
+
+# ---------------------------------------------------------------- downloads
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, float):
+        value = f"{value:.4f}".replace(".", ",")     # Dutch decimal comma (Excel NL)
+    s = str(value)
+    # Spreadsheet formula injection: text that starts like a formula is prefixed with '.
+    if s.startswith(_FORMULA_START):
+        s = "'" + s
+    return s
+
+
+def to_csv(columns: list[tuple[str, str]], rows: list[dict]) -> str:
+    """CSV for Dutch spreadsheet software: ';' separated, UTF-8 with BOM, header in Dutch.
+    `columns` = [(key in row, Dutch header)]."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow([h for _, h in columns])
+    for r in rows:
+        w.writerow([_cell(r.get(k)) for k, _ in columns])
+    return buf.getvalue()
+
+
+def to_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)

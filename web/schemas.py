@@ -1,0 +1,272 @@
+"""Pydantic models of the JSON API (responses and request bodies); they make up /openapi.json."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Waar de fout zit, bijvoorbeeld ['query', 'k'].")
+    field: str | None = Field(None, description="Naam van de parameter of het veld.")
+    msg: str = Field(description="Foutmelding in het Nederlands.")
+    type: str = Field(description="Soort fout (technisch), bijvoorbeeld 'missing' of 'greater_than_equal'.")
+
+
+class ErrorResponse(BaseModel):
+    status: int
+    detail: str = Field(description="Foutmelding in het Nederlands.")
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    document: str
+    document_title: str
+    heading: str
+    start: int
+    end: int
+    url: str | None = Field(None, description="Pagina met de geciteerde passage gemarkeerd in de bron.")
+
+
+class Source(BaseModel):
+    document: str | None = None
+    document_title: str | None = None
+    heading: str | None = None
+    start: int | None = None
+    end: int | None = None
+    url: str | None = None
+    all: list[Citation] = Field(default_factory=list)
+
+
+class Explanation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    sentence: str = Field(description="De zin die het best aansloot.")
+    highlights: list[list[int]] = Field(description="Tekenposities [begin, eind) van de gevonden termen in de zin.")
+    matched_terms: list[str]
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    taxonomy_overlap: dict[str, list[str]] = Field(default_factory=dict)
+    reason: str = Field(description="Waarom dit resultaat gevonden is.")
+    citation: str = Field(description="Bron: document en kop.")
+
+
+class SearchResult(BaseModel):
+    rank: int
+    id: str
+    type: str
+    label: str | None
+    type_label: str = Field(description="Koploper, Falend Vooruit, Voorbeeldpraktijk, Advies, Bouwsteen of Beleid.")
+    title: str
+    summary: str
+    score: float
+    relevance: float = Field(description="0 tot 1 binnen deze resultatenlijst (1 = beste).")
+    regions: list[str]
+    themes: list[str]
+    actielijnen: list[str]
+    branches: list[str]
+    url: str
+    explanation: Explanation
+    source: Source
+
+
+class FacetValueOut(BaseModel):
+    value: str
+    label: str
+    count: int
+    filter: dict[str, str]
+
+
+class SearchResponse(BaseModel):
+    query: str
+    filters: dict[str, str]
+    total: int
+    offset: int
+    limit: int
+    results: list[SearchResult]
+    facets: dict[str, list[FacetValueOut]]
+
+
+class RelatedOut(BaseModel):
+    id: str
+    type: str
+    label: str | None
+    type_label: str
+    title: str
+    score: float
+    shared_themes: list[str]
+    url: str
+
+
+class EntryOut(BaseModel):
+    id: str
+    type: str
+    label: str | None
+    type_label: str
+    title: str
+    summary: str
+    body: str
+    results: list[str] = Field(description="Gekwantificeerde resultaten, letterlijk uit de bron.")
+    actielijnen: list[str]
+    themes: list[str]
+    branches: list[str]
+    regions: list[str]
+    organisations: list[str]
+    audience: str | None
+    number: str | None
+    status: str
+    version: int
+    updated_at: str
+    url: str
+    sources: list[Citation]
+    related: list[RelatedOut]
+
+
+class PlanOut(BaseModel):
+    id: str
+    title: str
+    example: bool
+    bottlenecks: int
+    updated_at: str | None = None
+
+
+class RegionOut(BaseModel):
+    id: str
+    number: int
+    name: str
+    full_name: str
+    employers: list[str]
+    plan: PlanOut | None
+    themes: list[str] = Field(description="Belangrijkste knelpuntthema's uit het plan.")
+    url: str
+
+
+class RegionsResponse(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    regions: list[RegionOut]
+
+
+class BottleneckOut(BaseModel):
+    index: int
+    text: str
+    weight: float
+    themes: list[str]
+    actielijnen: list[str]
+    branches: list[str]
+    id: int | None = None
+
+
+class Address(BaseModel):
+    bottleneck: int = Field(description="Index van het knelpunt (0 = eerste).")
+    text: str
+    relevance: float
+    sentence: str
+    highlights: list[list[int]]
+    reason: str
+
+
+class RecommendationOut(BaseModel):
+    rank: int
+    id: str
+    type: str
+    label: str | None
+    type_label: str
+    title: str
+    summary: str
+    score: float
+    in_region: bool
+    regions: list[str]
+    themes: list[str]
+    addresses: list[Address] = Field(description="De knelpunten waar dit item bij helpt, met de zin die aansloot.")
+    explanation: dict
+    source: Source
+    url: str
+
+
+class MatchResponse(BaseModel):
+    region: str | None
+    plan: PlanOut | None
+    has_plan: bool
+    message: str | None = None
+    bottlenecks: list[BottleneckOut]
+    coverage: float
+    uncovered: list[int]
+    total: int
+    offset: int
+    limit: int
+    recommendations: list[RecommendationOut]
+    advice: list[RecommendationOut]
+    bouwstenen: list[RecommendationOut]
+    pitfalls: list[RecommendationOut]
+
+
+class SharedTheme(BaseModel):
+    id: str
+    label: str
+
+
+class SharedStatement(BaseModel):
+    statement: str
+    other: str
+    similarity: float
+
+
+class Shared(BaseModel):
+    themes: list[SharedTheme]
+    statements: list[SharedStatement]
+
+
+class SimilarRegionOut(BaseModel):
+    region: str
+    name: str
+    score: float
+    plan: str
+    shared: Shared
+    url: str
+
+
+class SimilarResponse(BaseModel):
+    region: str
+    has_plan: bool
+    message: str | None = None
+    total: int
+    offset: int
+    limit: int
+    similar: list[SimilarRegionOut]
+    without_plan: list[str]
+
+
+class BottleneckIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000, description="Het knelpunt, in een of enkele zinnen.")
+    weight: float = Field(1.0, gt=0, le=100, description="Hoe zwaar het knelpunt telt (standaard 1).")
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "bottlenecks": ["Er zijn te weinig stageplekken in de wijkverpleging.",
+                        "Door de hoge werkdruk valt personeel in de ggz uit."],
+        "weights": [2, 1], "region": "Drechtsteden"}]})
+
+    bottlenecks: list[str | BottleneckIn] = Field(
+        min_length=1, max_length=40,
+        description="De knelpunten: tekst, of {text, weight}.")
+    weights: list[float] | None = Field(None, description="Gewichten in dezelfde volgorde (elk > 0).")
+    region: str | None = Field(None, description="Regio (naam, nummer of id); markeert wat al in de regio loopt.")
+    k: int = Field(10, ge=1, le=50, description="Aantal aanbevolen praktijken.")
+
+    @field_validator("bottlenecks")
+    @classmethod
+    def _texts(cls, v):
+        for item in v:
+            text = item if isinstance(item, str) else item.text
+            if not text.strip():
+                raise ValueError("Een knelpunt mag niet leeg zijn.")
+            if len(text) > 1000:
+                raise ValueError("Een knelpunt mag hoogstens 1000 tekens lang zijn.")
+        return v
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v):
+        if v is not None and any(w <= 0 for w in v):
+            raise ValueError("Elk gewicht moet groter zijn dan 0.")
+        return v

@@ -1,0 +1,163 @@
+"""What the web application needs at run time: the database, the encoder, the live Searcher.
+
+One `Services` object per app (app.state.services). Pages and API handlers ask it for
+
+* `conn()`      a SQLite connection for the current thread (kb.db.connect, opened once per thread);
+* `searcher()`  the live Searcher, loaded lazily on first use;
+* `locked()`    a context manager that serialises calls into the Searcher (see below).
+
+`refresh()` brings the index up to date with the database (index.store.sync, only changed
+entries are encoded again), builds a complete new Searcher on it and only then swaps the
+reference, under a lock. Requests in flight keep the Searcher they started with. The
+curation task calls it after every publish, edit or archive.
+
+Why `locked()`: Searcher keeps per-query state on the instance (the last BM25 scores, a
+query-vector cache), so two concurrent searches on one Searcher could mix their scores.
+The web layer therefore runs one search at a time per Searcher; on a small CPU machine the
+encoder uses every core anyway, so this costs little throughput.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from index.store import IndexMismatch
+
+
+class ServiceUnavailable(RuntimeError):
+    """The search index cannot be used right now (Dutch message for the user)."""
+
+
+@dataclass
+class Services:
+    db_path: Path
+    index_root: Path
+    model: str | None = None
+    _encoder: Any = field(default=None, init=False, repr=False)
+    _searcher: Any = field(default=None, init=False, repr=False)
+    _swap_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _cache: "OrderedDict[tuple, Any]" = field(default_factory=OrderedDict, init=False, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    generation: int = field(default=0, init=False)
+
+    def __post_init__(self):
+        self.db_path = Path(self.db_path)
+        self.index_root = Path(self.index_root)
+
+    # ------------------------------------------------------------ database
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use, kept for the thread's life)."""
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            from kb.db import connect
+            c = connect(self.db_path)
+            self._local.conn = c
+        return c
+
+    def registry(self):
+        from kb.registry import load_registry
+        return load_registry()
+
+    # ------------------------------------------------------------ model and searcher
+
+    def encoder(self):
+        if self._encoder is None:
+            from index.encoder import load_encoder
+            self._encoder = load_encoder(self.model)
+        return self._encoder
+
+    def _build_searcher(self, conn: sqlite3.Connection):
+        """A complete Searcher over the live index generation, verified against `conn`."""
+        from index.store import load
+        from search.engine import Searcher
+        encoder = self.encoder()
+        index = load(self.index_root, expected_model=encoder.model_id, conn=conn)
+        searcher = Searcher(conn, index, encoder)
+        return searcher
+
+    def searcher(self):
+        """The live Searcher; loaded on first use. Raises ServiceUnavailable (Dutch)."""
+        s = self._searcher
+        if s is not None:
+            return s
+        with self._refresh_lock:
+            if self._searcher is None:
+                from kb.db import connect
+                try:
+                    s = self._build_searcher(connect(self.db_path))
+                except IndexMismatch as err:
+                    raise ServiceUnavailable(
+                        "De zoekfunctie is tijdelijk niet beschikbaar: de zoekindex past niet bij de "
+                        f"kennisbank. De beheerder kan dit oplossen met 'praktijkwijzer reindex'. ({err})") from err
+                self._install(s)
+            return self._searcher
+
+    def _install(self, searcher) -> None:
+        with self._swap_lock:
+            searcher._web_lock = threading.Lock()     # travels with the Searcher it guards
+            self._searcher = searcher
+            self.generation += 1
+        with self._cache_lock:
+            self._cache.clear()
+
+    @contextmanager
+    def locked(self, searcher=None) -> Iterator[Any]:
+        """`with services.locked() as s:` — the live Searcher, used by one thread at a time."""
+        s = searcher or self.searcher()
+        with s._web_lock:
+            yield s
+
+    def refresh(self, *, progress: Callable[[str, int, int], None] | None = None) -> dict:
+        """Bring the index in line with the database and swap in a new Searcher atomically.
+
+        Only changed entries are encoded again. The old Searcher keeps serving until the new
+        one is complete; if the database changes while we build, we sync again (at most a few
+        times). Returns the changes: {'added': [...], 'updated': [...], 'removed': [...]}."""
+        from index.store import db_checksum, sync
+        from kb.db import connect
+        with self._refresh_lock:
+            total: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}
+            last_error: Exception | None = None
+            for _ in range(5):
+                conn = connect(self.db_path)
+                _, changes = sync(conn, self.encoder(), self.index_root, progress=progress)
+                for k in total:
+                    total[k] += [x for x in changes.get(k, []) if x not in total[k]]
+                try:
+                    searcher = self._build_searcher(conn)
+                except IndexMismatch as err:      # the database changed during the sync
+                    last_error = err
+                    conn.close()
+                    continue
+                if db_checksum(conn) != searcher.index.manifest.entries_checksum:
+                    last_error = IndexMismatch("De kennisbank veranderde tijdens het bijwerken.")
+                    conn.close()
+                    continue
+                self._install(searcher)
+                return total
+            raise ServiceUnavailable(f"De zoekindex kon niet worden bijgewerkt: {last_error}")
+
+    # ------------------------------------------------------------ small result cache
+
+    def cached(self, key: tuple, compute: Callable[[], Any], *, size: int = 128) -> Any:
+        """Memoise an expensive result (plan matches, similar regions) for the live Searcher.
+        The cache is emptied whenever a new Searcher is installed."""
+        key = (self.generation, *key)
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > size:
+                self._cache.popitem(last=False)
+        return value
