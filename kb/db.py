@@ -174,6 +174,60 @@ MIGRATIONS: list[str] = [
         UNIQUE (plan_id, ord)
     );
     """,
+    # 3: curation: accounts, and import batches whose proposals a curator accepts, merges or rejects
+    """
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,          -- stored lowercase
+        password_hash TEXT NOT NULL,                 -- argon2id (PHC string)
+        role          TEXT NOT NULL CHECK (role IN ('curator', 'beheerder')),
+        active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at    TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until  TEXT                           -- ISO time; login refused until then
+    );
+    CREATE TABLE account_events (                    -- audit of accounts (not part of a backup)
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        details     TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE import_batches (
+        id            INTEGER PRIMARY KEY,
+        filename      TEXT NOT NULL,
+        format        TEXT NOT NULL,
+        sha256        TEXT NOT NULL,                 -- of the uploaded bytes
+        document_id   TEXT NOT NULL,                 -- id the document gets once a proposal is taken over
+        title         TEXT NOT NULL,
+        text          TEXT NOT NULL,                 -- extracted text; proposal spans index into it
+        organisations TEXT NOT NULL DEFAULT '[]',    -- JSON: organisations the document introduces
+        warnings      TEXT NOT NULL DEFAULT '[]',
+        uploaded_by   TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    CREATE INDEX import_batches_sha ON import_batches(sha256);
+    CREATE TABLE proposals (
+        id             INTEGER PRIMARY KEY,
+        batch_id       INTEGER NOT NULL REFERENCES import_batches(id) ON DELETE CASCADE,
+        ord            INTEGER NOT NULL,
+        draft          TEXT NOT NULL,                -- JSON: the proposed entry
+        duplicate_of   TEXT REFERENCES entries(id) ON DELETE SET NULL,
+        semantic_score REAL,                         -- cosine similarity to duplicate_of
+        lexical_score  REAL,                         -- 0..1 word overlap (tf-idf cosine) with duplicate_of
+        title_score    REAL,                         -- 0..1 title similarity to duplicate_of
+        score          REAL,                         -- combined; >= threshold: near-duplicate
+        is_duplicate   INTEGER NOT NULL DEFAULT 0 CHECK (is_duplicate IN (0, 1)),
+        status         TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (status IN ('pending', 'accepted', 'merged', 'rejected')),
+        entry_id       TEXT,                         -- the entry created or merged into
+        decided_by     TEXT,
+        decided_at     TEXT,
+        UNIQUE (batch_id, ord)
+    );
+    CREATE INDEX proposals_status ON proposals(status);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

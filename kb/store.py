@@ -54,8 +54,18 @@ def get_document(conn: sqlite3.Connection, doc_id: str) -> Document | None:
     return Document(**dict(row)) if row else None
 
 
-def list_documents(conn: sqlite3.Connection) -> list[Document]:
-    return [Document(**dict(r)) for r in conn.execute("SELECT * FROM documents ORDER BY id")]
+def list_documents(conn: sqlite3.Connection, *, include_uploads: bool = False) -> list[Document]:
+    """Stored documents. Documents that came in through a curator's upload (kb.proposals) are
+    left out unless asked for: ingestion must not segment them again, since for those a curator
+    decides per proposal what becomes an entry."""
+    sql = "SELECT * FROM documents"
+    if not include_uploads and _has_table(conn, "import_batches"):
+        sql += " WHERE id NOT IN (SELECT document_id FROM import_batches)"
+    return [Document(**dict(r)) for r in conn.execute(sql + " ORDER BY id")]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 # ---------------------------------------------------------------- entries
@@ -167,10 +177,38 @@ def field_diff(old: Entry | None, new: Entry) -> dict:
     return diff
 
 
-def save_entry(conn: sqlite3.Connection, e: Entry, *, actor: str, action: str | None = None) -> dict:
-    """Insert or update one entry as a new version. Returns the field diff (empty: nothing changed)."""
+class VersionConflict(Exception):
+    """Someone else saved the entry after the version the user started from (Dutch message)."""
+
+    def __init__(self, entry_id: str, expected: int, current: int, actor: str | None):
+        self.entry_id, self.expected, self.current, self.actor = entry_id, expected, current, actor
+        who = f"Iemand anders ({actor})" if actor else "Iemand anders"
+        super().__init__(
+            f"{who} heeft dit kennisitem in de tussentijd opgeslagen als versie {current}; u begon bij "
+            f"versie {expected}. Uw wijzigingen zijn niet opgeslagen en staan hieronder nog ingevuld. "
+            f"Bekijk de nieuwe versie en sla daarna opnieuw op.")
+
+
+def _check_version(conn: sqlite3.Connection, entry_id: str, old: Entry | None, expected: int | None) -> None:
+    if expected is None:
+        return
+    current = old.version if old else 0
+    if int(expected) != current:
+        row = conn.execute("SELECT actor FROM entry_versions WHERE entry_id = ? AND version = ?",
+                           (entry_id, current)).fetchone()
+        raise VersionConflict(entry_id, int(expected), current, row[0] if row else None)
+
+
+def save_entry(conn: sqlite3.Connection, e: Entry, *, actor: str, action: str | None = None,
+               expected_version: int | None = None, details: dict | None = None) -> dict:
+    """Insert or update one entry as a new version. Returns the field diff (empty: nothing changed).
+
+    With `expected_version` (optimistic locking) the save only happens when the stored entry
+    still has that version (0: it must not exist yet); otherwise VersionConflict is raised and
+    nothing is written. The check runs inside the write transaction."""
     with transaction(conn):
         old = get_entry(conn, e.id)
+        _check_version(conn, e.id, old, expected_version)
         if old and old.content_hash() == e.content_hash():
             return {}
         diff = field_diff(old, e)
@@ -195,7 +233,8 @@ def save_entry(conn: sqlite3.Connection, e: Entry, *, actor: str, action: str | 
                      (e.id, e.version, json.dumps(_snapshot(e), ensure_ascii=False), actor, ts))
         action = action or ("create" if old is None else "update")
         audit(conn, actor, action, "entry", e.id,
-              {"version": e.version, "changes": {k: v for k, v in diff.items() if k != "chunks"}})
+              {**(details or {}), "version": e.version,
+               "changes": {k: v for k, v in diff.items() if k != "chunks"}})
         return diff
 
 
@@ -283,3 +322,252 @@ def stats(conn: sqlite3.Connection) -> dict:
         "organisaties": one("SELECT count(*) FROM organisations"),
         "audit_events": one("SELECT count(*) FROM audit_events"),
     }
+
+
+# ---------------------------------------------------------------- curation: edit, status, restore
+
+STATUS_LABELS = {"concept": "concept", "ter_review": "ter review", "gepubliceerd": "gepubliceerd",
+                 "gearchiveerd": "gearchiveerd"}
+# Allowed status changes and the audit action each one is recorded as.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "concept": {"ter_review": "submit"},
+    "ter_review": {"gepubliceerd": "publish", "concept": "reopen"},
+    "gepubliceerd": {"gearchiveerd": "archive"},
+    "gearchiveerd": {"concept": "reopen"},
+}
+# Fields a curator edits in the form (status has its own buttons; sources are provenance;
+# keywords and passages are derived from title and body).
+EDITABLE_FIELDS = ("type", "title", "summary", "body", "label", "audience", "number", "results",
+                   "actielijnen", "themes", "branches", "regions", "organisations")
+LIST_FIELDS = ("results", "actielijnen", "themes", "branches", "regions", "organisations")
+MAX_TITLE = 300
+MAX_BODY = 100_000
+
+
+class ValidationError(ValueError):
+    """Invalid input for an entry: {field: Dutch message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+class EntryNotFound(LookupError):
+    def __init__(self, entry_id: str):
+        self.entry_id = entry_id
+        super().__init__(f"Kennisitem '{entry_id}' bestaat niet (meer).")
+
+
+class TransitionError(ValueError):
+    """A status change the workflow does not allow (Dutch message)."""
+
+
+def _known(conn: sqlite3.Connection, sql: str, *args) -> set[str]:
+    return {r[0] for r in conn.execute(sql, args)}
+
+
+def validate_changes(conn: sqlite3.Connection, changes: dict, *, entry: Entry | None = None) -> dict:
+    """Clean and check the edited fields; returns the cleaned values or raises ValidationError."""
+    from kb.models import AUDIENCES, ENTRY_TYPES, PRACTICE_LABELS
+    errors: dict[str, str] = {}
+    out: dict = {}
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: f"Het veld '{f}' kan niet worden bewerkt." for f in sorted(unknown)})
+    for f, v in changes.items():
+        if f in LIST_FIELDS:
+            if isinstance(v, str):
+                v = [v]
+            v = list(dict.fromkeys(str(x).strip() for x in (v or []) if str(x).strip()))
+        elif isinstance(v, str):
+            v = v.replace("\r\n", "\n").strip()
+        out[f] = v
+    typ = out.get("type", entry.type if entry else None)
+    if "type" in out:
+        if out["type"] not in ENTRY_TYPES:
+            errors["type"] = "Kies een geldig type: praktijk, advies, bouwsteen of beleid."
+        elif entry is not None and entry.origin != "curator" and out["type"] != entry.type:
+            errors["type"] = ("Het type van een ingelezen kennisitem komt uit het brondocument en kan "
+                              "niet worden gewijzigd.")
+    if "title" in out:
+        if not out["title"]:
+            errors["title"] = "Vul een titel in."
+        elif len(out["title"]) > MAX_TITLE:
+            errors["title"] = f"De titel is te lang ({len(out['title'])} tekens; hoogstens {MAX_TITLE})."
+        elif "\n" in out["title"]:
+            errors["title"] = "De titel moet op één regel staan."
+    if "body" in out:
+        if not out["body"]:
+            errors["body"] = "Vul de tekst van het kennisitem in."
+        elif len(out["body"]) > MAX_BODY:
+            errors["body"] = f"De tekst is te lang ({len(out['body']):,} tekens; hoogstens {MAX_BODY:,}).".replace(",", ".")
+    for f in ("label", "audience", "number", "summary"):
+        if f in out and out[f] in ("", None):
+            out[f] = "" if f == "summary" else None
+    if out.get("label") is not None:
+        if typ != "praktijk":
+            errors["label"] = "Alleen een praktijk heeft een label (Koploper, Falend Vooruit of voorbeeld)."
+        elif out["label"] not in PRACTICE_LABELS:
+            errors["label"] = "Kies als label Koploper, Falend Vooruit of voorbeeld."
+    if out.get("audience") is not None and out["audience"] not in AUDIENCES:
+        errors["audience"] = "Kies als doelgroep regio of landelijk."
+    checks = {
+        "actielijnen": ("SELECT id FROM taxonomy WHERE kind = 'actielijn'", "actielijn"),
+        "themes": ("SELECT id FROM taxonomy WHERE kind = 'thema'", "thema"),
+        "branches": ("SELECT id FROM taxonomy WHERE kind = 'branche'", "branche"),
+        "regions": ("SELECT id FROM regions", "regio"),
+        "organisations": ("SELECT id FROM organisations", "organisatie"),
+    }
+    for f, (sql, what) in checks.items():
+        if f in out:
+            bad = [v for v in out[f] if v not in _known(conn, sql)]
+            if bad:
+                errors[f] = f"Onbekende {what}: {', '.join(bad)}."
+    if "results" in out and any(len(r) > 1000 for r in out["results"]):
+        errors["results"] = "Een resultaat mag hoogstens 1000 tekens lang zijn."
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _derive(e: Entry) -> None:
+    """Keywords and passages follow the title and body (as ingestion computes them)."""
+    from ingest.nlp import keywords, sentences
+    from ingest.pipeline import PASSAGE_CHARS, passages
+    e.keywords = keywords(f"{e.title}\n{e.body}")
+    e.chunks = passages(sentences(e.body)) if len(e.body) > PASSAGE_CHARS else []
+
+
+def edit_entry(conn: sqlite3.Connection, entry_id: str, changes: dict, *, actor: str,
+               expected_version: int) -> dict:
+    """Apply a curator's edit as a new version. Changed content fields are recorded in
+    `edited_fields`, so that ingesting the source again keeps them. Returns the field diff
+    (empty: nothing changed). Raises VersionConflict, ValidationError or EntryNotFound."""
+    with transaction(conn):
+        e = get_entry(conn, entry_id)
+        if e is None:
+            raise EntryNotFound(entry_id)
+        _check_version(conn, entry_id, e, expected_version)
+        clean = validate_changes(conn, changes, entry=e)
+        changed = [f for f, v in clean.items() if getattr(e, f) != v]
+        if not changed:
+            return {}
+        for f in changed:
+            setattr(e, f, clean[f])
+        if e.type != "praktijk":
+            e.label = None
+        if {"title", "body"} & set(changed):
+            _derive(e)
+        e.edited_fields = sorted(set(e.edited_fields) | ({f for f in changed if f in CONTENT_FIELDS}))
+        return save_entry(conn, e, actor=actor, action="edit", expected_version=expected_version)
+
+
+def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, sources: list[Source] | None = None,
+                 action: str = "create", details: dict | None = None) -> Entry:
+    """A curator's new entry: origin 'curator', status 'concept', id from the title (made unique)."""
+    from kb.models import slugify
+    values = dict(values)
+    values.setdefault("type", "praktijk")
+    with transaction(conn):
+        clean = validate_changes(conn, values)
+        missing = {f: m for f, m in (("title", "Vul een titel in."), ("body", "Vul de tekst van het kennisitem in."))
+                   if not clean.get(f)}
+        if missing:
+            raise ValidationError(missing)
+        e = Entry(id=unique_entry_id(conn, slugify(clean["title"])), type=clean["type"], title=clean["title"],
+                  body=clean["body"])
+        for f, v in clean.items():
+            setattr(e, f, v)
+        if e.type == "praktijk" and not e.label:
+            e.label = "voorbeeld"
+        e.status, e.origin, e.sources = "concept", "curator", list(sources or [])
+        _derive(e)
+        save_entry(conn, e, actor=actor, action=action, expected_version=0, details=details)
+        return get_entry(conn, e.id)
+
+
+def unique_entry_id(conn: sqlite3.Connection, base: str) -> str:
+    eid, n = base, 2
+    while conn.execute("SELECT 1 FROM entries WHERE id = ?", (eid,)).fetchone():
+        eid = f"{base}-{n}"
+        n += 1
+    return eid
+
+
+def allowed_transitions(status: str) -> dict[str, str]:
+    return dict(TRANSITIONS.get(status, {}))
+
+
+def set_status(conn: sqlite3.Connection, entry_id: str, status: str, *, actor: str,
+               expected_version: int | None = None) -> dict:
+    """Move an entry through the workflow concept -> ter_review -> gepubliceerd -> gearchiveerd
+    (and back to concept from ter_review or gearchiveerd). A new version with an audit event."""
+    with transaction(conn):
+        e = get_entry(conn, entry_id)
+        if e is None:
+            raise EntryNotFound(entry_id)
+        _check_version(conn, entry_id, e, expected_version)
+        action = TRANSITIONS.get(e.status, {}).get(status)
+        if action is None:
+            allowed = " of ".join(STATUS_LABELS[s] for s in TRANSITIONS.get(e.status, {}))
+            raise TransitionError(
+                f"Een kennisitem met status '{STATUS_LABELS.get(e.status, e.status)}' kan niet naar "
+                f"'{STATUS_LABELS.get(status, status)}'" + (f"; wel naar {allowed}." if allowed else "."))
+        e.status = status
+        e.edited_fields = sorted(set(e.edited_fields) | {"status"})
+        return save_entry(conn, e, actor=actor, action=action, expected_version=e.version)
+
+
+def restore_version(conn: sqlite3.Connection, entry_id: str, version: int, *, actor: str,
+                    expected_version: int) -> dict:
+    """Bring back the content of an earlier version as a new version. The status stays as it
+    is (status changes go through the workflow); restored fields count as curator edits."""
+    with transaction(conn):
+        e = get_entry(conn, entry_id)
+        if e is None:
+            raise EntryNotFound(entry_id)
+        _check_version(conn, entry_id, e, expected_version)
+        row = conn.execute("SELECT data FROM entry_versions WHERE entry_id = ? AND version = ?",
+                           (entry_id, int(version))).fetchone()
+        if row is None:
+            raise ValidationError({"version": f"Versie {version} van dit kennisitem bestaat niet."})
+        old = snapshot_entry(json.loads(row[0]))
+        restored = Entry(**{**{f: getattr(e, f) for f in e.__dataclass_fields__},
+                            **{f: getattr(old, f) for f in (*EDITABLE_FIELDS, "keywords", "chunks", "sources")}})
+        if restored.origin != "curator":
+            restored.type = e.type
+        # only values that still exist in the reference data
+        for f, sql in (("actielijnen", "SELECT id FROM taxonomy WHERE kind = 'actielijn'"),
+                       ("themes", "SELECT id FROM taxonomy WHERE kind = 'thema'"),
+                       ("branches", "SELECT id FROM taxonomy WHERE kind = 'branche'"),
+                       ("regions", "SELECT id FROM regions"), ("organisations", "SELECT id FROM organisations")):
+            known = _known(conn, sql)
+            setattr(restored, f, [v for v in getattr(restored, f) if v in known])
+        known_docs = _known(conn, "SELECT id FROM documents")
+        restored.sources = [s for s in restored.sources if s.document_id in known_docs]
+        changed = {f for f in CONTENT_FIELDS if getattr(restored, f) != getattr(e, f)}
+        restored.edited_fields = sorted(set(e.edited_fields) | changed)
+        return save_entry(conn, restored, actor=actor, action="restore", expected_version=e.version,
+                          details={"restored_version": int(version)})
+
+
+def snapshot_entry(data: dict) -> Entry:
+    """An Entry from a version snapshot (entry_versions.data)."""
+    from dataclasses import fields as dc_fields
+    names = {f.name for f in dc_fields(Entry)}
+    d = {k: v for k, v in data.items() if k in names}
+    d["sources"] = [Source(**s) for s in d.get("sources", [])]
+    return Entry(**d)
+
+
+def entry_version(conn: sqlite3.Connection, entry_id: str, version: int) -> dict | None:
+    r = conn.execute("SELECT * FROM entry_versions WHERE entry_id = ? AND version = ?",
+                     (entry_id, int(version))).fetchone()
+    return dict(version=r["version"], actor=r["actor"], created_at=r["created_at"],
+                data=json.loads(r["data"])) if r else None
+
+
+def entry_history(conn: sqlite3.Connection, entry_id: str) -> list[dict]:
+    """The audit events of one entry, newest first, each with its version and field diff."""
+    return [dict(r) | {"details": json.loads(r["details"])} for r in conn.execute(
+        "SELECT * FROM audit_events WHERE entity = 'entry' AND entity_id = ? ORDER BY id DESC", (entry_id,))]
