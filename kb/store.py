@@ -185,8 +185,7 @@ class VersionConflict(Exception):
         who = f"Iemand anders ({actor})" if actor else "Iemand anders"
         super().__init__(
             f"{who} heeft dit kennisitem in de tussentijd opgeslagen als versie {current}; u begon bij "
-            f"versie {expected}. Uw wijzigingen zijn niet opgeslagen en staan hieronder nog ingevuld. "
-            f"Bekijk de nieuwe versie en sla daarna opnieuw op.")
+            f"versie {expected}. Uw wijzigingen zijn niet opgeslagen.")
 
 
 def _check_version(conn: sqlite3.Connection, entry_id: str, old: Entry | None, expected: int | None) -> None:
@@ -382,13 +381,15 @@ def validate_changes(conn: sqlite3.Connection, changes: dict, *, entry: Entry | 
         elif isinstance(v, str):
             v = v.replace("\r\n", "\n").strip()
         out[f] = v
-    typ = out.get("type", entry.type if entry else None)
+    typ = entry.type if entry else None
     if "type" in out:
         if out["type"] not in ENTRY_TYPES:
             errors["type"] = "Kies een geldig type: praktijk, advies, bouwsteen of beleid."
         elif entry is not None and entry.origin != "curator" and out["type"] != entry.type:
             errors["type"] = ("Het type van een ingelezen kennisitem komt uit het brondocument en kan "
                               "niet worden gewijzigd.")
+        else:
+            typ = out["type"]
     if "title" in out:
         if not out["title"]:
             errors["title"] = "Vul een titel in."
@@ -430,6 +431,17 @@ def validate_changes(conn: sqlite3.Connection, changes: dict, *, entry: Entry | 
     return out
 
 
+def _same(f: str, old, new) -> bool:
+    """Does a submitted value equal the stored one? (Form round trips change line endings and
+    surrounding white space, and checkboxes come back in the form's order.)"""
+    if f in LIST_FIELDS:
+        return list(old or []) == list(new) if f == "results" else set(old or []) == set(new)
+    if isinstance(new, str) or new is None:
+        norm = lambda v: (v or "").replace("\r\n", "\n").strip()  # noqa: E731
+        return norm(old) == norm(new)
+    return old == new
+
+
 def _derive(e: Entry) -> None:
     """Keywords and passages follow the title and body (as ingestion computes them)."""
     from ingest.nlp import keywords, sentences
@@ -449,11 +461,14 @@ def edit_entry(conn: sqlite3.Connection, entry_id: str, changes: dict, *, actor:
             raise EntryNotFound(entry_id)
         _check_version(conn, entry_id, e, expected_version)
         clean = validate_changes(conn, changes, entry=e)
-        changed = [f for f, v in clean.items() if getattr(e, f) != v]
+        changed = [f for f, v in clean.items() if not _same(f, getattr(e, f), v)]
         if not changed:
             return {}
         for f in changed:
-            setattr(e, f, clean[f])
+            old, new = getattr(e, f), clean[f]
+            if f in LIST_FIELDS and f != "results":     # keep the stored order (first theme = main theme)
+                new = [x for x in old if x in new] + [x for x in new if x not in old]
+            setattr(e, f, new)
         if e.type != "praktijk":
             e.label = None
         if {"title", "body"} & set(changed):

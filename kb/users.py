@@ -100,7 +100,7 @@ def check_password(password: str, username: str = "") -> None:
         raise AuthError(f"Een wachtwoord mag hoogstens {MAX_PASSWORD} tekens lang zijn.")
     if not password.strip():
         raise AuthError("Een wachtwoord mag niet alleen uit spaties bestaan.")
-    if username and username.lower() in password.lower():
+    if username and len(username) >= 4 and username.lower() in password.lower():
         raise AuthError("Het wachtwoord mag de gebruikersnaam niet bevatten.")
 
 
