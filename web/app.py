@@ -66,7 +66,7 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
     else:
         app.include_router(curation.router)
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, render=_render_plain_error)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, render=_render_plain_error, limit_text="5 MB")
     app.add_middleware(SecurityHeaders, on_error=lambda scope: _render_plain_error(
         scope, errors.STATUS_TEXT[500], status=500))
     return app

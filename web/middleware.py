@@ -77,14 +77,14 @@ class BodyLimit:
     """Refuses request bodies above `max_bytes` (413, Dutch) before they are read into
     memory or spooled to disk: by Content-Length, and by counting for chunked uploads."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, render=None):
+    def __init__(self, app: ASGIApp, max_bytes: int, render=None, limit_text: str | None = None):
         self.app = app
         self.max_bytes = max_bytes
         self.render = render        # (scope, message) -> (body, content type)
+        self.limit_text = limit_text or f"{max_bytes / 2**20:.1f} MB".replace(".", ",")
 
     async def _refuse(self, scope, send) -> None:
-        mb = f"{self.max_bytes / 2**20:.0f}"
-        message = (f"Het bestand of de invoer is te groot. De grens is {mb} MB; "
+        message = (f"Het bestand of de invoer is te groot. De grens is {self.limit_text}; "
                    "stuur een kleiner bestand of alleen de knelpunten.")
         body, ctype = self.render(scope, message) if self.render else (message, "text/plain; charset=utf-8")
         await send({"type": "http.response.start", "status": 413,

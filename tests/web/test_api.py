@@ -1,0 +1,340 @@
+"""The JSON API and the downloads, through FastAPI's TestClient on the real knowledge base,
+index and model: explained results, filters, pagination, Dutch errors, regions, plan
+matching, security headers, uploads and escaping."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+Q = "te weinig stageplekken in de wijkverpleging"
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+              "frame-ancestors 'none'; base-uri 'none'")
+
+
+def _errors(r) -> dict:
+    assert r.headers["content-type"].startswith("application/json"), r.text[:300]
+    body = r.json()
+    assert body["status"] == r.status_code and isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+# ---------------------------------------------------------------- search
+
+def test_search_returns_explained_results_best_first(client):
+    r = client.get("/api/search", params={"q": Q, "k": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == Q and body["offset"] == 0 and body["limit"] == 5 and body["total"] >= 5
+    res = body["results"]
+    assert [x["rank"] for x in res] == [1, 2, 3, 4, 5]
+    assert [x["score"] for x in res] == sorted((x["score"] for x in res), reverse=True)
+    assert res[0]["relevance"] == 1.0
+    for x in res:
+        ex = x["explanation"]
+        assert ex["sentence"] and ex["reason"].startswith("Gevonden omdat") and ex["citation"]
+        for a, b in ex["highlights"]:
+            assert 0 <= a < b <= len(ex["sentence"])
+            assert ex["sentence"][a:b] in ex["matched_terms"]
+        assert x["url"] == f"/items/{x['id']}"
+        assert x["source"]["document"] and x["source"]["url"].startswith(f"/bronnen/{x['source']['document']}?van=")
+        assert x["type_label"] in {"Koploper", "Falend Vooruit", "Voorbeeldpraktijk", "Advies", "Bouwsteen", "Beleid"}
+    # the question is about internships: the best results are about internships, with words highlighted
+    assert any("stages" in x["themes"] for x in res[:3])
+    assert any(x["explanation"]["highlights"] for x in res)
+    assert set(body["facets"]) == {"soort", "actielijn", "thema", "branche", "regio"}
+    assert sum(v["count"] for v in body["facets"]["soort"]) == body["total"]
+
+
+def test_search_filters(client):
+    def results(**params):
+        r = client.get("/api/search", params={"q": "werkdruk en verzuim", "k": 50, **params})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    prak = results(type="praktijk")["results"]
+    assert prak and all(x["type"] == "praktijk" for x in prak)
+    kop = results(label="Koploper")
+    assert kop["filters"] == {"type": "praktijk", "label": "Koploper"}
+    assert kop["results"] and all(x["label"] == "Koploper" for x in kop["results"])
+    them = results(thema="gezond-werken")["results"]
+    assert them and all("gezond-werken" in x["themes"] for x in them)
+    act = results(actielijn="anders-werken", type="advies")["results"]
+    assert act and all(x["type"] == "advies" and "anders-werken" in x["actielijnen"] for x in act)
+    reg = results(regio="ZHZ")              # alias of Drechtsteden
+    assert reg["filters"]["regio"] == "drechtsteden"
+    assert reg["results"] and all("drechtsteden" in x["regions"] for x in reg["results"])
+    assert len(prak) < results()["total"]
+
+    r = client.get("/api/search", params={"q": "werkdruk", "thema": "bestaat-niet"})
+    body = _errors(r)
+    assert r.status_code == 422 and "Onbekende thema" in body["detail"]
+    assert body["errors"][0]["field"] == "thema"
+    r = client.get("/api/search", params={"q": "werkdruk", "regio": "Atlantis"})
+    assert r.status_code == 422 and "Onbekende regio" in _errors(r)["detail"]
+
+
+def test_search_pagination(client):
+    six = client.get("/api/search", params={"q": Q, "k": 6}).json()
+    first = client.get("/api/search", params={"q": Q, "limit": 3}).json()
+    second = client.get("/api/search", params={"q": Q, "limit": 3, "offset": 3}).json()
+    by_page = client.get("/api/search", params={"q": Q, "limit": 3, "page": 2}).json()
+    ids = lambda b: [x["id"] for x in b["results"]]  # noqa: E731
+    assert ids(first) + ids(second) == ids(six)
+    assert ids(by_page) == ids(second) and by_page["offset"] == 3 and by_page["limit"] == 3
+    assert [x["rank"] for x in second["results"]] == [4, 5, 6]
+    assert first["total"] == second["total"] == six["total"]
+    beyond = client.get("/api/search", params={"q": Q, "offset": 5000}).json()
+    assert beyond["results"] == [] and beyond["total"] == six["total"]
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ({}, "q", "verplicht"),
+    ({"q": ""}, "q", "Vul een knelpunt"),
+    ({"q": "   "}, "q", "Vul een knelpunt"),
+    ({"q": "stage", "k": 0}, "k", "minstens 1"),
+    ({"q": "stage", "k": 500}, "k", "hoogstens 100"),
+    ({"q": "stage", "k": "tien"}, "k", "geheel getal"),
+    ({"q": "stage", "offset": -1}, "offset", "minstens 0"),
+    ({"q": "stage " * 300}, "q", "te lang"),
+    ({"q": "stage", "type": "recept"}, "type", "Onbekende soort"),
+])
+def test_validation_errors_are_dutch_json(client, params, field, words):
+    r = client.get("/api/search", params=params)
+    assert r.status_code == 422
+    body = _errors(r)
+    assert words in body["detail"], body
+    assert body["errors"] and body["errors"][0]["field"] == field and words in body["errors"][0]["msg"]
+    english = ("Field required", "Input should", "String should", "value is not")
+    assert not any(e in r.text for e in english)
+
+
+def test_unknown_route_and_method_are_dutch(client):
+    r = client.get("/api/bestaat-niet")
+    assert r.status_code == 404 and "bestaat niet" in _errors(r)["detail"]
+    r = client.delete("/api/search")
+    assert r.status_code == 405 and "niet toegestaan" in _errors(r)["detail"]
+
+
+# ---------------------------------------------------------------- entries
+
+def test_entry_with_source_and_related(client):
+    r = client.get("/api/entries/carriereswitchers-van-pluryn")
+    assert r.status_code == 200
+    e = r.json()
+    assert e["title"] == "Carrièreswitchers van Pluryn" and e["type"] == "praktijk" and e["status"] == "gepubliceerd"
+    assert any("600 aanmeldingen voor 50 plekken" in x for x in e["results"])
+    src = e["sources"][0]
+    assert src["document_title"] and src["heading"].endswith("Carrièreswitchers van Pluryn") and src["end"] > src["start"]
+    page = client.get(src["url"].split("#")[0])
+    assert page.status_code == 200 and 'id="passage"' in page.text and "Pluryn biedt zij-instromers" in page.text
+    assert e["related"] and all(x["id"] != e["id"] for x in e["related"])
+    assert [x["score"] for x in e["related"]] == sorted((x["score"] for x in e["related"]), reverse=True)
+
+
+def test_entry_404_is_dutch_json(client):
+    r = client.get("/api/entries/bestaat-niet")
+    assert r.status_code == 404
+    body = _errors(r)
+    assert "Er is geen gepubliceerd kennisitem" in body["detail"] and "bestaat-niet" in body["detail"]
+
+
+# ---------------------------------------------------------------- regions
+
+def test_regions_list(client):
+    r = client.get("/api/regions")
+    body = r.json()
+    assert r.status_code == 200 and body["total"] == 28 and len(body["regions"]) == 28
+    assert [x["number"] for x in body["regions"]] == list(range(1, 29))
+    by_id = {x["id"]: x for x in body["regions"]}
+    assert by_id["drechtsteden"]["employers"] == ["Zorg en Welzijn ZHZ"] and by_id["drechtsteden"]["plan"]
+    assert by_id["friesland"]["plan"] is None and by_id["friesland"]["employers"] == ["ZorgpleinNoord"]
+    assert sum(1 for x in body["regions"] if x["plan"]) >= 8
+    page = client.get("/api/regions", params={"offset": 25, "limit": 10}).json()
+    assert page["total"] == 28 and [x["number"] for x in page["regions"]] == [26, 27, 28]
+
+
+def test_region_recommendations_and_similar(client):
+    r = client.get("/api/regions/Zuid-Holland Zuid/recommendations")    # by name
+    assert r.status_code == 200
+    m = r.json()
+    assert m["region"] == "drechtsteden" and m["has_plan"] and m["plan"]["example"] is True
+    n = len(m["bottlenecks"])
+    assert n >= 5 and m["recommendations"] and m["total"] == len(m["recommendations"])
+    for rec in m["recommendations"]:
+        assert rec["addresses"] and all(0 <= a["bottleneck"] < n and a["sentence"] for a in rec["addresses"])
+    assert 0 < m["coverage"] <= 1
+    assert m["advice"] and all(x["type"] == "advies" for x in m["advice"])
+    assert m["bouwstenen"] and all(x["type"] == "bouwsteen" for x in m["bouwstenen"])
+
+    s = client.get("/api/regions/21/similar", params={"k": 3}).json()     # by number
+    assert s["region"] == "drechtsteden" and s["has_plan"] and 1 <= len(s["similar"]) <= 3
+    assert [x["score"] for x in s["similar"]] == sorted((x["score"] for x in s["similar"]), reverse=True)
+    assert "drechtsteden" not in [x["region"] for x in s["similar"]]
+    assert s["similar"][0]["shared"]["themes"], "the most similar region shares at least one bottleneck theme"
+    assert "friesland" in s["without_plan"]
+
+
+def test_region_without_plan_is_never_guessed(client):
+    m = client.get("/api/regions/friesland/recommendations").json()
+    assert m["has_plan"] is False and m["recommendations"] == [] and m["bottlenecks"] == []
+    assert "nog geen regionaal plan" in m["message"]
+    s = client.get("/api/regions/friesland/similar").json()
+    assert s["has_plan"] is False and s["similar"] == [] and "nog geen regionaal plan" in s["message"]
+    r = client.get("/api/regions/atlantis/recommendations")
+    assert r.status_code == 404 and "Er is geen regio 'atlantis'" in _errors(r)["detail"]
+
+
+# ---------------------------------------------------------------- plan matching
+
+def test_match_returns_recommendations_with_addresses(client):
+    body = {"bottlenecks": ["Er zijn te weinig stageplekken in de wijkverpleging.",
+                            {"text": "Door de hoge werkdruk valt personeel in de ggz uit.", "weight": 2}],
+            "region": "Drechtsteden", "k": 6}
+    r = client.post("/api/match", json=body)
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert m["region"] == "drechtsteden" and m["plan"] is None and m["has_plan"]
+    assert [b["weight"] for b in m["bottlenecks"]] == [1.0, 2.0]
+    assert "stages" in m["bottlenecks"][0]["themes"]
+    assert 1 <= len(m["recommendations"]) <= 6 and m["coverage"] == 1.0
+    covered = {a["bottleneck"] for rec in m["recommendations"] for a in rec["addresses"]}
+    assert covered == {0, 1}
+    for rec in m["recommendations"]:
+        assert rec["type"] == "praktijk" and rec["url"] == f"/items/{rec['id']}"
+        assert all({"bottleneck", "text", "relevance", "sentence", "reason"} <= set(a) for a in rec["addresses"])
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"bottlenecks": []}, "minstens 1"),
+    ({}, "verplicht"),
+    ({"bottlenecks": ["  "]}, "mag niet leeg zijn"),
+    ({"bottlenecks": ["werkdruk"], "weights": [1, 2]}, "evenveel gewichten"),
+    ({"bottlenecks": ["werkdruk"], "weights": [0]}, "groter zijn dan 0"),
+    ({"bottlenecks": ["werkdruk"], "region": "Atlantis"}, "Onbekende regio"),
+    ({"bottlenecks": [{"text": "werkdruk", "weight": -1}]}, "groter zijn dan 0"),
+    ({"bottlenecks": [12]}, "als tekst"),
+])
+def test_match_validation_is_dutch(client, body, words):
+    r = client.post("/api/match", json=body)
+    assert r.status_code == 422
+    assert words in _errors(r)["detail"], r.json()
+
+
+def test_match_rejects_invalid_json_in_dutch(client):
+    r = client.post("/api/match", content=b"{niet: json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "geen geldige JSON" in _errors(r)["detail"]
+
+
+# ---------------------------------------------------------------- downloads
+
+def _csv(r) -> list[dict]:
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"].startswith("attachment;")
+    text = r.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_search_downloads_csv_and_json(client):
+    total = client.get("/api/search", params={"q": Q}).json()["total"]
+    rows = _csv(client.get("/", params={"q": Q, "formaat": "csv"}))
+    assert len(rows) == total
+    assert {"rang", "titel", "soort", "zin die aansloot", "reden", "bron", "adres"} <= set(rows[0])
+    assert [r["rang"] for r in rows[:3]] == ["1", "2", "3"] and rows[0]["reden"].startswith("Gevonden omdat")
+    r = client.get("/", params={"q": Q, "formaat": "json", "type": "praktijk"})
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["content-disposition"].startswith("attachment;")
+    data = json.loads(r.content)
+    assert data["query"] == Q and data["filters"] == {"type": "praktijk"}
+    assert data["results"] and len(data["results"]) == data["total"]
+    assert all(x["type"] == "praktijk" for x in data["results"])
+
+
+def test_region_and_plan_downloads(client):
+    rows = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv"}))
+    groups = {r["onderdeel"] for r in rows}
+    assert {"aanbevolen praktijk", "advies", "bouwsteen"} <= groups
+    assert all(r["helpt bij knelpunten"].startswith("K") for r in rows)
+    sim = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv", "lijst": "vergelijkbaar"}))
+    assert sim and {"regio", "gelijkenis", "gedeelde thema's"} <= set(sim[0])
+    data = client.get("/regios/drechtsteden", params={"formaat": "json", "lijst": "vergelijkbaar"}).json()
+    assert [s["name"] for s in data["similar"]] == [r["regio"] for r in sim]
+    plan = _csv(client.get("/plan-toetsen", params=[("knelpunt", "te weinig stageplekken"),
+                                                     ("knelpunt", "hoge werkdruk in de ggz"), ("formaat", "csv")]))
+    assert any(r["onderdeel"] == "aanbevolen praktijk" for r in plan)
+    r = client.get("/regios/friesland", params={"formaat": "csv"})
+    assert r.status_code == 404 and "nog geen plan" in r.text
+
+
+def test_csv_cells_cannot_become_formulas():
+    from web.present import to_csv
+    text = to_csv([("a", "kolom")], [{"a": "=HYPERLINK(\"http://x\")"}, {"a": "+1"}, {"a": "gewoon"}])
+    assert "'=HYPERLINK" in text and "'+1" in text and "\r\ngewoon" in text
+
+
+# ---------------------------------------------------------------- security
+
+@pytest.mark.parametrize("path", ["/", "/?q=stage", "/api/search?q=stage", "/static/style.css", "/bestaat-niet",
+                                  "/api/entries/bestaat-niet", "/regios/friesland", "/api/search?k=0"])
+def test_security_headers_on_every_response(client, path):
+    r = client.get(path)
+    assert r.headers["content-security-policy"].startswith(STRICT_CSP)
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] in ("same-origin", "no-referrer", "strict-origin")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["server-timing"].startswith("app;dur=")
+
+
+def test_docs_work_with_their_own_policy(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and "swagger" in r.text.lower()
+    csp = r.headers["content-security-policy"]
+    assert "cdn.jsdelivr.net" in csp and "frame-ancestors 'none'" in csp
+    spec = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/entries/{entry_id}", "/api/regions", "/api/regions/{region}/recommendations",
+            "/api/regions/{region}/similar", "/api/match"} <= set(spec["paths"])
+    assert "MatchRequest" in spec["components"]["schemas"] and "ErrorResponse" in spec["components"]["schemas"]
+
+
+def test_query_with_script_is_rendered_escaped(client):
+    q = '<script>alert("x")</script> stage'
+    r = client.get("/", params={"q": q})
+    assert r.status_code == 200
+    assert "<script>" not in r.text
+    assert "&lt;script&gt;" in r.text
+    r = client.get("/", params={"q": q, "thema": "<img src=x onerror=alert(1)>"})
+    assert r.status_code == 422 and "<img src=x" not in r.text and "&lt;img src=x" in r.text
+
+
+def test_highlight_escapes_before_marking():
+    from web.present import highlight_html
+    out = highlight_html('Een <b>stage</b> & "stageplek"', [[7, 12], [20, 29]])
+    assert str(out) == 'Een &lt;b&gt;<mark>stage</mark>&lt;/b&gt; &amp; &#34;<mark>stageplek</mark>&#34;'
+    assert str(highlight_html("<x>", [[0, 99], [1, 2]])) == "<mark>&lt;x&gt;</mark>"
+
+
+def test_binary_renamed_pdf_gets_a_dutch_error(client):
+    fake = bytes(range(256)) * 40
+    r = client.post("/plan-toetsen", files={"bestand": ("plan.pdf", fake, "application/pdf")}, data={"regio": ""})
+    assert r.status_code == 422
+    assert "geen geldig PDF-bestand" in r.text and "plan.pdf" in r.text
+    r = client.post("/plan-toetsen", files={"bestand": ("plan.json", b"\x00\x01\x02binair", "application/json")})
+    assert r.status_code == 422 and "geen tekstbestand" in r.text
+    r = client.post("/plan-toetsen", files={"bestand": ("plan.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert r.status_code == 422 and "niet wordt ondersteund" in r.text
+
+
+def test_oversized_upload_is_refused(client):
+    big = b"Er is een tekort aan stageplekken.\n" * (6 * 1024 * 1024 // 35)        # ~6 MB
+    r = client.post("/plan-toetsen", files={"bestand": ("plan.txt", big, "text/plain")})
+    assert r.status_code == 413 and "te groot" in r.text and "5 MB" in r.text
+    assert r.headers["content-security-policy"].startswith(STRICT_CSP)
+    just_over = b"Er is een tekort aan stageplekken.\n" * (5 * 1024 * 1024 // 35 + 100)   # 5 MB + a little
+    r = client.post("/plan-toetsen", files={"bestand": ("plan.txt", just_over, "text/plain")})
+    assert r.status_code == 413 and "te groot" in r.text
+    r = client.post("/api/match", content=b"[" + b" " * (6 * 1024 * 1024) + b"]",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "te groot" in _errors(r)["detail"]
