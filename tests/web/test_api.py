@@ -90,6 +90,24 @@ def test_search_pagination(client):
     assert beyond["results"] == [] and beyond["total"] == six["total"]
 
 
+@pytest.mark.parametrize("params", [{}, {"type": "praktijk"}, {"thema": "stages"}, {"regio": "drechtsteden"},
+                                    {"type": "bouwsteen", "regio": "friesland"}])
+def test_total_and_facets_count_the_full_result_list(client, searcher, params):
+    """`total` (and the facet counts) come from the candidate set, without explaining every
+    candidate; they must equal what a full search returns."""
+    from search.engine import Filters
+    body = client.get("/api/search", params={"q": Q, **params}).json()
+    full = searcher.search(Q, k=10_000, filters=Filters(**params))
+    assert body["total"] == len(full)
+    kinds = {}
+    for r in full:
+        kinds[r.type] = kinds.get(r.type, 0) + 1
+    got = {}
+    for v in body["facets"]["soort"]:
+        got[v["filter"]["type"]] = got.get(v["filter"]["type"], 0) + v["count"]
+    assert got == kinds
+
+
 @pytest.mark.parametrize("params, field, words", [
     ({}, "q", "verplicht"),
     ({"q": ""}, "q", "Vul een knelpunt"),
