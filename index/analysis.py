@@ -2,11 +2,13 @@
 Snowball stemming, and compound-friendly tokens.
 
     'Zij-instromers vinden geen stageplaatsen' ->
-        zij instromer zijinstromer vind stageplek
+        zij instromer zijinstromer vind stageplek stag plek
 
 Hyphenated words yield their parts and the joined form, so 'zij-instromers' and
 'zijinstromers' meet; adjacent words also yield their joined form ('stage plaatsen' ->
 'stageplaats'), and 'plaats' compounds normalise to 'plek' (stageplaats = stageplek).
+Compounds also yield their parts (ingest.nlp.decompound, against a Dutch lexicon), so that
+'minuut' finds 'minutenregistratie' and 'thuiszorgteam' finds 'thuiszorg'.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from functools import lru_cache
 
 import Stemmer
 from spacy.lang.nl.stop_words import STOP_WORDS
+
+from ingest.nlp import decompound
 
 _STEMMER = Stemmer.Stemmer("dutch")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -42,6 +46,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+@lru_cache(maxsize=65536)
+def part_stems(word: str) -> tuple[str, ...]:
+    """Stems of the parts of a compound and of their parts ('thuiszorgteam' -> thuis,
+    zorgteam, zorg, team); () for a simple word."""
+    out: list[str] = []
+    for p in decompound(word):
+        if p not in STOP:
+            out.append(stem(p))
+        out += [stem(q) for q in decompound(p) if q not in STOP]
+    return tuple(dict.fromkeys(s for s in out if s != stem(word)))
+
+
 def analyze(text: str, *, joins: bool = True) -> list[str]:
     """Index/query terms of a text (see module docstring)."""
     terms: list[str] = []
@@ -52,6 +68,7 @@ def analyze(text: str, *, joins: bool = True) -> list[str]:
             for p in parts:
                 if p not in STOP and len(p) > 1:
                     terms.append(stem(p))
+                    terms += part_stems(p)
             terms.append(stem("".join(parts)))
             prev = None
             continue
@@ -59,6 +76,7 @@ def analyze(text: str, *, joins: bool = True) -> list[str]:
             prev = None
             continue
         terms.append(stem(w))
+        terms += part_stems(w)
         if joins and prev and len(prev) >= 4 and len(w) >= 4:
             terms.append(stem(prev + w))
         prev = w
@@ -71,6 +89,7 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     for m in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", text):
         w = fold(m.group(0))
         stems = {stem(p) for p in w.split("-") if p} | {stem(w.replace("-", ""))}
+        stems |= {s for p in w.split("-") for s in part_stems(p)}
         for s in stems:
             out.append((m.start(), m.end(), s))
     return out

@@ -7,10 +7,13 @@ language class with lookup lemmas (spacy-lookups-data) and a rule-based sentenci
 """
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.matcher import PhraseMatcher
@@ -65,6 +68,56 @@ def keywords(text: str, n: int = 12) -> list[str]:
     for lem in lemmas(text):
         counts[lem] = counts.get(lem, 0) + 1
     return [w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
+
+
+# ---------------------------------------------------------------- compounds
+
+COMPOUND_MIN_PART = 4
+_LINKS = ("", "s", "en", "e")       # Dutch linking morphemes: ziekte-verzuim, arbeid-s-markt, minut-en-registratie
+
+
+@lru_cache(maxsize=1)
+def dutch_lexicon() -> frozenset[str]:
+    """About 400,000 Dutch word forms and lemmas (accent-folded), from the lemma tables that
+    spacy-lookups-data ships (inflected forms -> lemma, and lemmas per part of speech); used
+    to split compounds."""
+    import spacy_lookups_data
+    data = Path(spacy_lookups_data.__file__).parent / "data"
+    with gzip.open(data / "nl_lemma_lookup.json.gz", "rt", encoding="utf-8") as fh:
+        words = {w for pair in json.load(fh).items() for w in pair}
+    with gzip.open(data / "nl_lemma_index.json.gz", "rt", encoding="utf-8") as fh:
+        words |= {w for lemmas_ in json.load(fh).values() for w in lemmas_}
+    return frozenset(fold(w) for w in words if w.isalpha() and len(w) >= 3)
+
+
+def _is_word(w: str, lexicon: frozenset[str]) -> bool:
+    """A lexicon word, also in plural or inflected form (-s, -e, -n, -en, -es)."""
+    return (w in lexicon or (w[-1] in "sen" and w[:-1] in lexicon)
+            or (w[-2:] in ("en", "es") and w[:-2] in lexicon))
+
+
+@lru_cache(maxsize=65536)
+def decompound(word: str) -> tuple[str, ...]:
+    """The parts of a Dutch compound: 'minutenregistratie' -> ('minuten', 'registratie'),
+    'onderbezetting' -> ('onder', 'bezetting'); () when `word` (folded, lowercase) is no
+    compound of known words. Of all splits, the one whose shortest part is longest wins."""
+    if len(word) < 2 * COMPOUND_MIN_PART or not word.isalpha():
+        return ()
+    lexicon = dutch_lexicon()
+    best: tuple[str, ...] = ()
+    for i in range(COMPOUND_MIN_PART, len(word) - COMPOUND_MIN_PART + 1):
+        head = word[:i]
+        if head not in lexicon:
+            continue
+        rest = word[i:]
+        for link in _LINKS:
+            tail = rest[len(link):]
+            if not rest.startswith(link) or len(tail) < COMPOUND_MIN_PART:
+                continue
+            split = (head, tail) if _is_word(tail, lexicon) else ((head, *decompound(tail)) if decompound(tail) else ())
+            if split and (not best or (min(map(len, split)), -len(split)) > (min(map(len, best)), -len(best))):
+                best = split
+    return best
 
 
 # ---------------------------------------------------------------- gazetteers

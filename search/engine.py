@@ -1,9 +1,10 @@
 """Hybrid search: a regional project leader's problem -> ranked, explained entries.
 
     dense (FAISS, multilingual sentence embeddings)  --\\
-                                                         >-- reciprocal rank fusion per entry
-    lexical (BM25 over Dutch stems, typo-tolerant)   --/        -> optional MMR diversity
-                                                                -> explanation per result
+                                                         >-- fusion of z-scored scores per entry
+    lexical (BM25 over Dutch stems and compound      --/     + boost for shared themes/branches
+             parts, typo-tolerant)                            -> optional MMR diversity
+                                                              -> explanation per result
 """
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ CANDIDATES = 100          # entries taken from each retriever before fusion
 # Fusion, tuned on corpus/bench/devset.yaml (see README, "Benchmark"): z-scored dense and
 # lexical scores, the entry's own vector counting beside its best passage, and a boost for
 # each theme/branch the question and the entry share.
-DENSE_WEIGHT = 0.7
-LEXICAL_WEIGHT = 0.3
-ENTRY_VECTOR_WEIGHT = 0.5
-THEME_BOOST = 0.8
+DENSE_WEIGHT = 0.8
+LEXICAL_WEIGHT = 0.2
+ENTRY_VECTOR_WEIGHT = 1.0
+THEME_BOOST = 1.2
 BRANCH_BOOST = 0.3
 
 
@@ -281,24 +282,26 @@ class Searcher:
 
     def _mmr(self, order: list[str], fused: dict, lam: float, k: int) -> list[str]:
         """Maximal marginal relevance over entry vectors: relevance vs. similarity to what is
-        already chosen. `lam` = weight of diversity (0 = plain ranking)."""
-        pool = order[: max(k * 3, 30)]
-        vecs = {e: self.index.vectors[self._entry_chunk0[e]] for e in pool if e in self._entry_chunk0}
-        lo = min(fused[e] for e in pool)
-        top = (fused[pool[0]] - lo) or 1.0
-        chosen: list[str] = []
-        rest = list(pool)
+        already chosen. `lam` = weight of diversity (0 = plain ranking). Both are rescaled to
+        0..1 within the candidate pool: this model's cosines all lie close together."""
+        pool = [e for e in order[: max(k * 3, 30)] if e in self._entry_chunk0]
+        if len(pool) < 2:
+            return order
+        vecs = self.index.vectors[[self._entry_chunk0[e] for e in pool]]
+        sims = vecs @ vecs.T
+        off = sims[~np.eye(len(pool), dtype=bool)]
+        sims = (sims - off.min()) / ((off.max() - off.min()) or 1.0)
+        rel = np.array([fused[e] for e in pool])
+        rel = (rel - rel.min()) / ((rel.max() - rel.min()) or 1.0)
+        chosen = [0]
+        rest = list(range(1, len(pool)))
         while rest and len(chosen) < k:
-            def gain(e):
-                rel = (fused[e] - lo) / top
-                if not chosen or e not in vecs:
-                    return rel
-                sim = max(float(vecs[e] @ vecs[c]) for c in chosen if c in vecs) if any(c in vecs for c in chosen) else 0
-                return (1 - lam) * rel - lam * sim
-            best = max(rest, key=gain)
+            gains = [(1 - lam) * rel[i] - lam * sims[i, chosen].max() for i in rest]
+            best = rest[int(np.argmax(gains))]
             chosen.append(best)
             rest.remove(best)
-        return chosen + [e for e in order if e not in chosen]
+        picked = [pool[i] for i in chosen]
+        return picked + [e for e in order if e not in set(picked)]
 
     def explain(self, e: Entry, q: str, stems: set, chunk_pos: int | None, d_rank, l_rank, d_sim,
                 q_themes: set, q_branches: set, fixes: dict) -> dict:
