@@ -100,6 +100,7 @@ class DuplicateFinder:
         self._vectors = (self.index.vectors[[positions[e] for e in self._ids]]
                          if self._ids else np.zeros((0, self.index.manifest.dim), np.float32))
         self._titles = [self.entries[e].title for e in self._ids]
+        self._known_texts = {c.text: pos for pos, c in enumerate(self.index.chunks) if c.kind == "entry"}
 
     def _lexical(self) -> _Tfidf:
         if self._tfidf is None:
@@ -107,8 +108,21 @@ class DuplicateFinder:
         return self._tfidf
 
     def embed(self, drafts: list[Draft]) -> np.ndarray:
+        """The drafts' entry-level vectors. A text the index already holds (an entry imported
+        again unchanged) reuses its stored vector; only new texts are encoded."""
         texts = [chunk_texts(d)[0][1] for d in drafts]
-        return np.asarray(self.encoder.encode_passages(texts, batch_size=16), dtype=np.float32)
+        out = np.zeros((len(texts), self.index.manifest.dim), dtype=np.float32)
+        todo = []
+        for i, t in enumerate(texts):
+            pos = self._known_texts.get(t)
+            if pos is None:
+                todo.append(i)
+            else:
+                out[i] = self.index.vectors[pos]
+        if todo:
+            out[todo] = np.asarray(self.encoder.encode_passages([texts[i] for i in todo], batch_size=16),
+                                   dtype=np.float32)
+        return out
 
     def __call__(self, drafts: list[Draft]) -> list[Match | None]:
         if not drafts:
