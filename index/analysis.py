@@ -83,7 +83,8 @@ def analyze(text: str, *, joins: bool = True) -> list[str]:
     return terms
 
 
-def word_spans(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=16384)
+def word_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, stem) of every word in the original text, for highlighting matches."""
     out = []
     for m in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", text):
@@ -92,4 +93,4 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
         stems |= {s for p in w.split("-") for s in part_stems(p)}
         for s in stems:
             out.append((m.start(), m.end(), s))
-    return out
+    return tuple(out)

@@ -156,16 +156,21 @@ def region_gazetteer(registry: Registry) -> Gazetteer:
 
 # ---------------------------------------------------------------- classification
 
-def _stems(item: dict) -> list[str]:
-    return [fold(k) for k in item.get("keywords", [])]
+@lru_cache(maxsize=4096)
+def _folded(keywords: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(k) for k in keywords)
+
+
+def _stems(item: dict) -> tuple[str, ...]:
+    return _folded(tuple(item.get("keywords", ())))
 
 
 def classify(text: str, items: list[dict], *, min_hits: int = 1, limit: int = 3) -> list[str]:
     """Taxonomy values whose keyword stems occur in the text (accent-folded words and lemmas).
 
     Multi-word keywords match as phrases; single words of six letters or more match as word
-    prefixes, so 'stageplek' also finds 'stageplekken'; shorter ones match whole words. Returns ids with at least `min_hits` distinct keyword hits,
-    best first."""
+    prefixes, so 'stageplek' also finds 'stageplekken'; shorter ones match whole words.
+    Returns ids with at least `min_hits` distinct keyword hits, best first."""
     folded = fold(text)
     words = set(re.findall(r"[a-z0-9-]+", folded)) | set(lemmas(text))
     scores = []

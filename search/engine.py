@@ -119,10 +119,14 @@ class Searcher:
     citations: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self):
+        # One query at a time: FAISS's OpenMP threads only add overhead here (measured: plan
+        # matching 4x slower with 2 threads on a busy 2-core machine).
+        faiss.omp_set_num_threads(1)
         self.refresh_entries()
         self.encoder.encode_queries(["opwarmen"])     # first call pays one-off start-up costs
 
     def refresh_entries(self) -> None:
+        self.__dict__.pop("_termcache", None)         # typo corrections depend on the vocabulary
         self.entries = {e.id: e for e in list_entries(self.conn)}
         titles: dict[str, str] = {}
         self.citations = {}
@@ -160,8 +164,27 @@ class Searcher:
 
     # ------------------------------------------------------------ retrieval
 
+    def query_taxonomy(self, q: str) -> tuple[set[str], set[str]]:
+        """Themes and branches the query is about (by their keywords)."""
+        cache = self.__dict__.setdefault("_taxcache", {})
+        if q not in cache:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[q] = (set(classify(q, self.registry.themes, min_hits=1, limit=5)),
+                        set(classify(q, self.registry.branches, min_hits=1, limit=3)))
+        return cache[q]
+
     def query_terms(self, q: str) -> tuple[list[str], dict[str, str]]:
         """Analysed query terms plus typo corrections {typed: corrected} from the index vocabulary."""
+        cache = self.__dict__.setdefault("_termcache", {})
+        if q not in cache:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[q] = self._query_terms(q)
+        terms, fixes = cache[q]
+        return list(terms), dict(fixes)
+
+    def _query_terms(self, q: str) -> tuple[list[str], dict[str, str]]:
         terms = analyze(q)
         fixes: dict[str, str] = {}
         extra: list[str] = []
@@ -187,6 +210,10 @@ class Searcher:
         k = int(min(len(allowed), max(n * 4, 50)))
         if allowed.all():
             _, ids = self.index.faiss_index.search(qv[None, :], k)
+        elif self.index.manifest.index_type == "flat":
+            # exact search over a small index: score all, keep the allowed (cheaper than a selector)
+            _, ids = self.index.faiss_index.search(qv[None, :], len(allowed))
+            ids = ids[:, allowed[ids[0]]][:, :k]
         else:
             sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
             params = faiss.SearchParametersHNSW(sel=sel) if self.index.manifest.index_type == "hnsw" \
@@ -209,11 +236,13 @@ class Searcher:
         own = float(sims[positions.index(self._entry_chunk0[eid])]) if eid in self._entry_chunk0 else 0.0
         return (float(sims[best]) + ENTRY_VECTOR_WEIGHT * own, positions[best])
 
-    def lexical(self, terms: list[str], allowed: np.ndarray, n: int = CANDIDATES) -> dict[str, tuple[float, int]]:
-        """BM25 over chunks -> {entry: (best chunk score, best chunk)} for the top entries."""
+    def lexical(self, terms: list[str], allowed: np.ndarray, n: int = CANDIDATES
+                ) -> tuple[dict[str, tuple[float, int]], np.ndarray | None]:
+        """BM25 over chunks -> ({entry: (best chunk score, best chunk)} for the top entries,
+        the scores of all chunks)."""
         known = [t for t in terms if t in self._vocab_set]
         if not known or not allowed.any():
-            return {}
+            return {}, None
         scores = np.where(allowed, self.index.bm25.get_scores(known), 0.0)
         out: dict[str, tuple[float, int]] = {}
         for i in np.argsort(-scores):
@@ -222,8 +251,7 @@ class Searcher:
             eid = self._chunk_entry[i]
             if eid not in out:
                 out[eid] = (float(scores[i]), int(i))
-        self._last_bm25 = scores
-        return out
+        return out, scores
 
     # ------------------------------------------------------------ the search
 
@@ -235,9 +263,8 @@ class Searcher:
         terms, fixes = self.query_terms(q)
         qv = self.encode_query(q) if mode != "lexical" else None
         dense = self.dense(qv, allowed) if mode in ("hybrid", "dense") else {}
-        lex = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else {}
-        q_themes = set(classify(q, self.registry.themes, min_hits=1, limit=5))
-        q_branches = set(classify(q, self.registry.branches, min_hits=1, limit=3))
+        lex, bm25 = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else ({}, None)
+        q_themes, q_branches = self.query_taxonomy(q)
         cands = list(dict.fromkeys(list(dense) + list(lex)))
         if mode == "hybrid":
             for eid in cands:           # every candidate gets both scores, so they can be fused
@@ -245,7 +272,7 @@ class Searcher:
                     dense[eid] = self._dense_score(eid, qv)
                 if eid not in lex:
                     positions = self.index.by_entry.get(eid, [])
-                    bm = self._last_bm25[positions] if lex and positions else np.zeros(1)
+                    bm = bm25[positions] if bm25 is not None and positions else np.zeros(1)
                     lex[eid] = (float(bm.max()), positions[int(np.argmax(bm))] if positions else -1)
             dz, lz = _zscores(dense, cands), _zscores(lex, cands)
             fused = {e: DENSE_WEIGHT * dz[e] + LEXICAL_WEIGHT * lz[e]
