@@ -7,7 +7,6 @@ import math
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -117,45 +116,49 @@ def scale_run(dim: int, sizes=(10_000, 100_000), n_queries: int = 200, seed: int
     return out
 
 
-def run_bench(args) -> int:
+class EmptyKnowledgeBase(RuntimeError):
+    """Nothing to measure (Dutch message)."""
+
+
+def collect(conn, index_root: Path, *, model: str | None = None, skip_scale: bool = False) -> dict:
+    """Build a fresh index of `conn` into `index_root` and measure quality and speed."""
     from index.encoder import load_encoder
     from index.store import build, load
-    from kb.db import connect
     from search.engine import Searcher
-    from rich.console import Console
-    con = Console(highlight=False)
-    conn = connect(args.db)
     if not conn.execute("SELECT count(*) FROM entries").fetchone()[0]:
-        con.print("De kennisbank is leeg. Voer eerst [bold]praktijkwijzer ingest[/] uit.")
-        return 1
+        raise EmptyKnowledgeBase("De kennisbank is leeg. Voer eerst 'praktijkwijzer ingest' uit.")
     report: dict = {}
     t = time.perf_counter()
-    encoder = load_encoder(getattr(args, "model", None))
+    encoder = load_encoder(model)
     report["model"] = {"id": encoder.model_id, "dim": encoder.dim, "load_s": round(time.perf_counter() - t, 2)}
-    with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        manifest = build(conn, encoder, Path(tmp))
-        report["index_build"] = {"seconds": round(time.perf_counter() - t, 1), "vectors": manifest.n_vectors,
-                                 "entries": manifest.n_entries}
-        searcher = Searcher(conn, load(Path(tmp), expected_model=encoder.model_id, conn=conn), encoder)
-        devset = load_devset(conn)
-        report["devset"] = {"queries": len(devset)}
-        report["quality"] = {mode: evaluate(searcher, devset, mode) for mode in ("lexical", "dense", "hybrid")}
-        report["latency_hybrid"] = latency(searcher, [q["query"] for q in devset])
-        if (BENCH_DIR / "plan_pairs.yaml").exists():
-            from search import bench_plans
-            report["plans"] = bench_plans.run(conn, searcher)
-    if not args.skip_scale:
+    t = time.perf_counter()
+    manifest = build(conn, encoder, index_root)
+    report["index_build"] = {"seconds": round(time.perf_counter() - t, 1), "vectors": manifest.n_vectors,
+                             "entries": manifest.n_entries}
+    searcher = Searcher(conn, load(index_root, expected_model=encoder.model_id, conn=conn), encoder)
+    devset = load_devset(conn)
+    report["devset"] = {"queries": len(devset)}
+    report["quality"] = {mode: evaluate(searcher, devset, mode) for mode in ("lexical", "dense", "hybrid")}
+    report["latency_hybrid"] = latency(searcher, [q["query"] for q in devset])
+    if (BENCH_DIR / "plan_pairs.yaml").exists():
+        from search import bench_plans
+        report["plans"] = bench_plans.run(conn, searcher)
+    if not skip_scale:
         report["scale"] = scale_run(encoder.dim)
+    return report
+
+
+def finish(report: dict, *, as_json: bool) -> None:
+    """Add peak memory and print the report (a table, or JSON without per-query rows)."""
     report["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if args.json:
+    if as_json:
         slim = json.loads(json.dumps(report))
         for m in slim["quality"].values():
             m.pop("per_query")
         sys.stdout.write(json.dumps(slim, ensure_ascii=False, indent=2) + "\n")
-        return 0
-    _print(con, report)
-    return 0
+        return
+    from rich.console import Console
+    _print(Console(highlight=False), report)
 
 
 def _print(con, r: dict) -> None:
@@ -166,7 +169,7 @@ def _print(con, r: dict) -> None:
     t = Table(title=f"Kwaliteit op de dev-set ({r['devset']['queries']} vragen)", title_justify="left")
     for col in ("methode", "Recall@5", "Recall@10", "MRR", "nDCG@10"):
         t.add_column(col, justify="right" if col != "methode" else "left")
-    names = {"lexical": "alleen lexicaal (BM25)", "dense": "alleen semantisch (FAISS)", "hybrid": "hybride (RRF)"}
+    names = {"lexical": "alleen lexicaal (BM25)", "dense": "alleen semantisch (FAISS)", "hybrid": "hybride"}
     for mode, m in r["quality"].items():
         t.add_row(names[mode], f"{m['recall@5']:.3f}", f"{m['recall@10']:.3f}", f"{m['mrr']:.3f}", f"{m['ndcg@10']:.3f}")
     con.print(t)
@@ -178,6 +181,10 @@ def _print(con, r: dict) -> None:
         con.print(f"Planmatching: Recall@10 per knelpunt {p['recall@10']:.3f} ({p['pairs']} paren); "
                   f"plan met {p['bottlenecks']} knelpunten matchen: p50 {p['match_p50_ms']} ms, "
                   f"p95 {p['match_p95_ms']} ms")
+    if r.get("web"):
+        w = r["web"]
+        con.print(f"Zoekpagina (server, GET /?q=..., {w['queries']} nieuwe vragen): p50 {w['p50_ms']} ms, "
+                  f"p95 {w['p95_ms']} ms; herhaald (uit de cache): p95 {w['repeat']['p95_ms']} ms")
     for s in r.get("scale", []):
         con.print(f"Schaal {s['vectors']:>7} vectoren: exact p50 {s['exact']['p50_ms']} / p95 {s['exact']['p95_ms']} ms; "
                   f"HNSW p50 {s['hnsw']['p50_ms']} / p95 {s['hnsw']['p95_ms']} ms; ANN recall@10 {s['ann_recall@10']}; "

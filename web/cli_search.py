@@ -107,8 +107,22 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from search.bench import run_bench
-    return run_bench(args)
+    import tempfile
+
+    from kb.db import db_path
+    from search.bench import EmptyKnowledgeBase, collect, finish
+    from web import bench_web
+    conn = _connect(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            report = collect(conn, Path(tmp), model=getattr(args, "model", None), skip_scale=args.skip_scale)
+        except EmptyKnowledgeBase as err:
+            _console().print(str(err))
+            return 1
+        if not getattr(args, "model", None):        # the web app serves the configured model
+            report["web"] = bench_web.run(db_path(args.db), Path(tmp))
+    finish(report, as_json=args.json)
+    return 0
 
 
 def add_filter_args(s) -> None:
