@@ -79,10 +79,12 @@ def _plan_key(plan: Plan) -> tuple:
 
 def match(services, plan: Plan, *, k: int = 10) -> MatchResult:
     """Recommendations for a plan (cached by its bottlenecks, weights and region)."""
+    searcher = services.searcher()
+
     def compute():
-        with services.locked() as searcher:
+        with services.locked(searcher):
             return match_plan(searcher, plan, k=k)
-    return services.cached(("match", k, *_plan_key(plan)), compute)
+    return services.cached(("match", k, *_plan_key(plan)), compute, owner=searcher)
 
 
 def _plans_signature(conn) -> tuple:
@@ -93,11 +95,12 @@ def _plans_signature(conn) -> tuple:
 def similar(services, region_id: str, *, k: int = 5) -> dict:
     """Regions whose bottlenecks resemble this region's (search.plans.similar_regions)."""
     conn = services.conn()
+    searcher = services.searcher()
 
     def compute():
-        with services.locked() as searcher:
+        with services.locked(searcher):
             return similar_regions(searcher, conn, region_id, k=k)
-    return services.cached(("similar", region_id, k, _plans_signature(conn)), compute)
+    return services.cached(("similar", region_id, k, _plans_signature(conn)), compute, owner=searcher)
 
 
 def similar_to_plan(services, plan: Plan, *, k: int = 5) -> list[dict]:
@@ -106,9 +109,11 @@ def similar_to_plan(services, plan: Plan, *, k: int = 5) -> list[dict]:
     if not plan.bottlenecks:
         return []
 
+    searcher = services.searcher()
+
     def compute():
         plans = plans_by_region(conn)
-        with services.locked() as searcher:
+        with services.locked(searcher):
             names = searcher.registry.labels("regio")
             me = profile(searcher, plan)
             out = []
@@ -120,7 +125,7 @@ def similar_to_plan(services, plan: Plan, *, k: int = 5) -> list[dict]:
                             "plan": p.id, "shared": shared(me, other, searcher.registry)})
         out.sort(key=lambda r: (-r["score"], r["region"]))
         return out[:k]
-    return services.cached(("similar-plan", k, *_plan_key(plan), _plans_signature(conn)), compute)
+    return services.cached(("similar-plan", k, *_plan_key(plan), _plans_signature(conn)), compute, owner=searcher)
 
 
 def transient_plan(registry, texts: list[str], weights: list[float] | None = None, region: str | None = None,

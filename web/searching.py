@@ -162,7 +162,10 @@ def candidate_ids(searcher, query: str, filters: Filters) -> list[str]:
             return []
         terms, _ = searcher.query_terms(q)
         qv = searcher.encode_query(q)
-        ids = _dense_ids(searcher, qv, allowed, CANDIDATES) + list(searcher.lexical(terms, allowed))
+        lex = searcher.lexical(terms, allowed)
+        if isinstance(lex, tuple):          # newer engines return (candidates, all chunk scores)
+            lex = lex[0]
+        ids = _dense_ids(searcher, qv, allowed, CANDIDATES) + list(lex)
     except (AttributeError, ImportError, TypeError):   # the engine changed shape: a full (slower) search
         ids = [r.id for r in searcher.search(q, k=MAX_DOWNLOAD, filters=filters)]
     return list(dict.fromkeys(ids))
@@ -225,9 +228,10 @@ def run_search(services, query: str, fp: FilterParams, *, offset: int = 0, limit
     q = check_query(query)
     filters = fp.filters()
     with services.locked() as searcher:
-        ids = services.cached(("cands", q, fp.key()), lambda: candidate_ids(searcher, q, filters))
+        ids = services.cached(("cands", q, fp.key()), lambda: candidate_ids(searcher, q, filters), owner=searcher)
         results = services.cached(("page", q, fp.key(), offset, limit),
-                                  lambda: searcher.search(q, k=limit, offset=offset, filters=filters))
+                                  lambda: searcher.search(q, k=limit, offset=offset, filters=filters),
+                                  owner=searcher)
         fc = facets(searcher, services.registry(), ids, fp) if with_facets else []
     total = len(ids)
     if len(results) < limit and (results or offset == 0):   # the engine decides where the list ends

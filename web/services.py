@@ -102,9 +102,10 @@ class Services:
 
     def _install(self, searcher) -> None:
         with self._swap_lock:
-            searcher._web_lock = threading.Lock()     # travels with the Searcher it guards
-            self._searcher = searcher
             self.generation += 1
+            searcher._web_lock = threading.Lock()     # travels with the Searcher it guards
+            searcher._web_generation = self.generation
+            self._searcher = searcher
         with self._cache_lock:
             self._cache.clear()
 
@@ -147,10 +148,12 @@ class Services:
 
     # ------------------------------------------------------------ small result cache
 
-    def cached(self, key: tuple, compute: Callable[[], Any], *, size: int = 128) -> Any:
-        """Memoise an expensive result (plan matches, similar regions) for the live Searcher.
-        The cache is emptied whenever a new Searcher is installed."""
-        key = (self.generation, *key)
+    def cached(self, key: tuple, compute: Callable[[], Any], *, owner=None, size: int = 256) -> Any:
+        """Memoise an expensive result (a search page, a plan match) computed with the Searcher
+        `owner` (default: the live one); the key includes that Searcher's generation, so a result
+        of an old Searcher is never served after a refresh. Emptied when a Searcher is installed."""
+        owner = owner or self.searcher()
+        key = (getattr(owner, "_web_generation", self.generation), *key)
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
