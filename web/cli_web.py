@@ -75,12 +75,36 @@ def prepare(args, con) -> bool:
     return True
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from kb.db import SchemaTooNew
     from web.app import create_app
     con = _console()
-    if not prepare(args, con):
+    if not 0 < args.port < 65536:
+        con.print(f"[bold red]Fout:[/] poort {args.port} bestaat niet; kies een getal tussen 1 en 65535.")
+        return 2
+    if not _port_free(args.host, args.port):
+        con.print(f"[bold red]Fout:[/] poort {args.port} op {args.host} is al in gebruik (draait Praktijkwijzer al?). "
+                  "Kies een andere poort met --port, bijvoorbeeld --port 8001.")
+        return 1
+    try:
+        if not prepare(args, con):
+            return 1
+    except SchemaTooNew as err:
+        con.print(f"[bold red]Fout:[/] {err}")
         return 1
     app = create_app(args.db, None, model=getattr(args, "model", None))
     with _progress() as progress:

@@ -416,3 +416,19 @@ def test_colours_meet_wcag_aa_contrast():
         assert contrast(fg, bg) >= 4.5, f"{fg} on {bg}: {contrast(fg, bg):.2f}"
     assert contrast(var["lijn"], white) >= 3.0          # borders of form controls (WCAG 1.4.11)
     assert ":focus-visible" in css and "outline: 3px solid" in css
+
+
+# ---------------------------------------------------------------- praktijkwijzer serve
+
+def test_serve_refuses_a_busy_port_in_dutch(tmp_path, capsys):
+    import socket
+
+    from web.cli import main
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["--db", str(tmp_path / "pw.db"), "serve", "--port", str(port)])
+    out = capsys.readouterr().out
+    assert code == 1 and f"poort {port}" in out and "al in gebruik" in out
+    assert not (tmp_path / "pw.db").exists(), "nothing is ingested when the server cannot start"
