@@ -138,9 +138,8 @@ async def api_match(request: Request, body: MatchRequest):
                                            "ctx": {"error": f"Geef evenveel gewichten ({len(body.weights)}) als "
                                                             f"knelpunten ({len(texts)})."}}])
         weights = list(body.weights)
-    plan = R.transient_plan(registry, texts, weights, region)
-
-    def compute():
+    def compute():          # in a worker thread: classifying and matching take a while
+        plan = R.transient_plan(registry, texts, weights, region)
         return match_response(R.match(services, plan, k=body.k), region=region, stored=False)
     return await run_in_threadpool(compute)
 

@@ -438,8 +438,8 @@ async def plan_post(request: Request):
                 from kb.plans import to_plan
             except ImportError:
                 from ingest.plans import to_plan
-            ctx["saved"], ctx["save_error"] = await run_in_threadpool(_save, services, to_plan(draft, region),
-                                                                     region, title or draft.title)
+            ctx["saved"], ctx["save_error"] = await run_in_threadpool(
+                lambda: _save(services, to_plan(draft, region), region, title or draft.title))
         return await run_in_threadpool(_plan_result, request, services, texts, weights, region, formaat=formaat,
                                        ctx=ctx)
 
@@ -454,8 +454,10 @@ async def plan_post(request: Request):
                                                    "rows": list(zip(texts, weights)),
                                                    "pasted": form.get("knelpunten") or ""}, 422)
     if save and not formaat:
-        plan = R.transient_plan(registry, texts, weights, region, title=title or "Ingevoerd plan")
-        ctx["saved"], ctx["save_error"] = await run_in_threadpool(_save, services, plan, region, title)
+        def save_typed():
+            plan = R.transient_plan(registry, texts, weights, region, title=title or "Ingevoerd plan")
+            return _save(services, plan, region, title)
+        ctx["saved"], ctx["save_error"] = await run_in_threadpool(save_typed)
     return await run_in_threadpool(_plan_result, request, services, texts, weights, region, formaat=formaat, ctx=ctx)
 
 

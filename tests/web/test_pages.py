@@ -322,6 +322,12 @@ def test_plan_is_saved_only_on_request(writable_app):
         assert "Nog geen plan bekend" not in page
         assert re.search(r"K2</span> Studenten vallen uit tijdens de opleiding\.", page)
         assert c.get("/api/regions/friesland/recommendations").json()["has_plan"] is True
+        data = (Path(__file__).resolve().parents[2] / "corpus" / "plans" / "twente-voorbeeld.md").read_bytes()
+        r = c.post("/plan-toetsen", data={"regio": "drenthe", "opslaan": "ja"},
+                   files={"bestand": ("drenthe-plan.md", data, "text/markdown")})
+        assert r.status_code == 200 and "is opgeslagen bij Drenthe" in r.text
+        stored = region_plan(services.conn(), "drenthe")
+        assert stored.source == "drenthe-plan.md" and len(stored.bottlenecks) >= 3 and stored.text
 
 
 # ---------------------------------------------------------------- refresh after curation
