@@ -438,3 +438,16 @@ def test_serve_refuses_a_busy_port_in_dutch(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 1 and f"poort {port}" in out and "al in gebruik" in out
     assert not (tmp_path / "pw.db").exists(), "nothing is ingested when the server cannot start"
+
+
+def test_without_a_usable_index_search_says_so_in_dutch_and_the_rest_works(kb_path, tmp_path, encoder):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+    with TestClient(create_app(kb_path, tmp_path / "geen-index")) as c:
+        r = c.get("/", params={"q": "werkdruk"})
+        assert r.status_code == 503 and "zoekfunctie is tijdelijk niet beschikbaar" in r.text
+        r = c.get("/api/search", params={"q": "werkdruk"})
+        assert r.status_code == 503 and "praktijkwijzer reindex" in r.json()["detail"]
+        assert c.get("/").status_code == 200 and c.get("/regios").status_code == 200
+        assert c.get("/items/carriereswitchers-van-pluryn").status_code == 200
