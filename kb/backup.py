@@ -14,6 +14,7 @@ Records, in this order:
     taxonomy, region, region_alias, organisation, organisation_alias, organisation_region
                     the reference data, as the database holds it
     document        with its full text and sha256 (provenance spans index into the text)
+    curator_document  which documents hold the first text of an entry a curator wrote
     entry           all fields, with provenance (sources), taxonomy, regions, organisations,
                     passages and every version (the full snapshots)
     plan, bottleneck, audit_event, import_batch, proposal
@@ -38,7 +39,8 @@ FORMAT_VERSION = 1
 # (record kind, table) in dependency order; entries and their relations are handled apart.
 TABLES_BEFORE = [("taxonomy", "taxonomy"), ("region", "regions"), ("region_alias", "region_aliases"),
                  ("organisation", "organisations"), ("organisation_alias", "organisation_aliases"),
-                 ("organisation_region", "organisation_regions"), ("document", "documents")]
+                 ("organisation_region", "organisation_regions"), ("document", "documents"),
+                 ("curator_document", "curator_documents")]
 TABLES_AFTER = [("plan", "plans"), ("bottleneck", "bottlenecks"), ("audit_event", "audit_events"),
                 ("import_batch", "import_batches"), ("proposal", "proposals")]
 # Columns holding JSON text: written into the backup as JSON values, not as strings.

@@ -228,6 +228,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX proposals_status ON proposals(status);
     """,
+    # 4: provenance of entries a curator writes: the text as first written, kept as a document
+    """
+    CREATE TABLE curator_documents (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        entry_id    TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -55,12 +55,14 @@ def get_document(conn: sqlite3.Connection, doc_id: str) -> Document | None:
 
 
 def list_documents(conn: sqlite3.Connection, *, include_uploads: bool = False) -> list[Document]:
-    """Stored documents. Documents that came in through a curator's upload (kb.proposals) are
-    left out unless asked for: ingestion must not segment them again, since for those a curator
-    decides per proposal what becomes an entry."""
-    sql = "SELECT * FROM documents"
-    if not include_uploads and _has_table(conn, "import_batches"):
-        sql += " WHERE id NOT IN (SELECT document_id FROM import_batches)"
+    """Stored documents. Documents that came in through curation (an upload, kb.proposals, or the
+    text of an entry a curator wrote) are left out unless asked for: ingestion must not segment
+    them again, since for those a curator decides what becomes an entry."""
+    sql = "SELECT * FROM documents WHERE 1=1"
+    if not include_uploads:
+        for table in ("import_batches", "curator_documents"):
+            if _has_table(conn, table):
+                sql += f" AND id NOT IN (SELECT document_id FROM {table})"
     return [Document(**dict(r)) for r in conn.execute(sql + " ORDER BY id")]
 
 
@@ -477,9 +479,27 @@ def edit_entry(conn: sqlite3.Connection, entry_id: str, changes: dict, *, actor:
         return save_entry(conn, e, actor=actor, action="edit", expected_version=expected_version)
 
 
-def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, sources: list[Source] | None = None,
-                 action: str = "create", details: dict | None = None) -> Entry:
-    """A curator's new entry: origin 'curator', status 'concept', id from the title (made unique)."""
+def _curator_document(conn: sqlite3.Connection, e: Entry, author: str) -> Source:
+    """Provenance for an entry a curator writes: its first text, stored as a document of the
+    Actie Leer Netwerk's editors (cited like any source; not segmented by ingestion)."""
+    import hashlib
+    text = "\n\n".join(p for p in (e.title, e.summary, e.body) if p)
+    doc_id = f"redactie-{e.id}"
+    ts = now()
+    conn.execute("INSERT INTO documents (id, path, title, publisher, date, licence, format, encoding, sha256, text, "
+                 "ingested_at) VALUES (?,?,?,?,?,NULL,'text','utf-8',?,?,?)",
+                 (doc_id, f"redactie/{e.id}", f"Bijdrage van de redactie: {e.title}",
+                  "Actie Leer Netwerk (redactie)", ts[:10], hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                  text, ts))
+    conn.execute("INSERT INTO curator_documents (document_id, entry_id, author, created_at) VALUES (?,?,?,?)",
+                 (doc_id, e.id, author, ts))
+    return Source(doc_id, e.title, 0, len(text))
+
+
+def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, action: str = "create",
+                 details: dict | None = None) -> Entry:
+    """A curator's new entry: origin 'curator', status 'concept', id from the title (made unique).
+    Its text as first written becomes its source document (see _curator_document)."""
     from kb.models import slugify
     values = dict(values)
     values.setdefault("type", "praktijk")
@@ -495,7 +515,10 @@ def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, sources:
             setattr(e, f, v)
         if e.type == "praktijk" and not e.label:
             e.label = "voorbeeld"
-        e.status, e.origin, e.sources = "concept", "curator", list(sources or [])
+        e.status, e.origin = "concept", "curator"
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (f"redactie-{e.id}",)).fetchone():
+            raise ValidationError({"title": "Er bestaat al een bron met deze id; kies een andere titel."})
+        e.sources = [_curator_document(conn, e, actor)]
         _derive(e)
         save_entry(conn, e, actor=actor, action=action, expected_version=0, details=details)
         return get_entry(conn, e.id)

@@ -108,6 +108,10 @@ def test_status_workflow_and_its_audit_events(db):
                           "regions": ["amersfoort"], "themes": ["zij-instroom"]}, actor="anna")
     assert (e.id, e.status, e.origin, e.version, e.label) == ("leerwerkplekken-voor-statushouders", "concept",
                                                               "curator", 1, "voorbeeld")
+    src = e.sources[0]                       # provenance: the text as the curator first wrote it
+    doc = db.execute("SELECT * FROM documents WHERE id = ?", (src.document_id,)).fetchone()
+    assert src.document_id == "redactie-" + e.id and doc["publisher"] == "Actie Leer Netwerk (redactie)"
+    assert doc["text"][src.start:src.end].startswith(e.title) and e.body in doc["text"]
     assert create_entry(db, {"title": e.title, "body": "Tweede."}, actor="anna").id == e.id + "-2"
     with pytest.raises(TransitionError, match="kan niet naar 'gepubliceerd'; wel naar ter review"):
         set_status(db, e.id, "gepubliceerd", actor="anna")
@@ -197,14 +201,18 @@ def test_upload_proposals_accept_merge_reject_and_reingest(db):
     with pytest.raises(P.AlreadyImported, match="staat al in de kennisbank"):
         P.upload(db, data, "kopie.md", actor="anna", find_duplicates=by_title)
     assert P.upload(db, data, "kopie.md", actor="anna", find_duplicates=by_title, force=True).id == batch.id + 1
-    # ingesting the sources again keeps the curators' work and does not segment the upload
+    written = create_entry(db, {"title": "Eigen tekst van de redactie", "body": "Een kennisitem dat een curator "
+                                "zelf schreef, met genoeg tekst om te segmenteren.\n\nEn een tweede alinea."},
+                           actor="anna")
+    # ingesting the sources again keeps the curators' work and segments neither the upload nor
+    # the curator's own text
     assert batch.document_id not in [d.id for d in list_documents(db)]
     assert batch.document_id in [d.id for d in list_documents(db, include_uploads=True)]
     n_entries = db.execute("SELECT count(*) FROM entries").fetchone()[0]
     report = ingest(db)
     assert report.ok
     assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == n_entries
-    assert get_entry(db, e.id).status == "concept"
+    assert get_entry(db, e.id).status == "concept" and get_entry(db, written.id).version == 1
     assert "begeleiding door ervaren collega's" in get_entry(db, PLURYN).body
 
 
