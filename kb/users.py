@@ -213,6 +213,7 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str, *,
         hasher().verify(row["password_hash"], password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         with transaction(conn):
+            account_event(conn, u.username, "login_failed", u.username)
             failures = conn.execute("SELECT failed_logins FROM users WHERE id = ?", (u.id,)).fetchone()[0] + 1
             locked = None
             if failures >= MAX_FAILURES:
@@ -230,10 +231,11 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str, *,
         updates.update(failed_logins=0, locked_until=None)
     if hasher().check_needs_rehash(row["password_hash"]):
         updates["password_hash"] = hasher().hash(password)
-    if updates:
-        with transaction(conn):
+    with transaction(conn):
+        if updates:
             sets = ", ".join(f"{k} = ?" for k in updates)
             conn.execute(f"UPDATE users SET {sets} WHERE id = ?", [*updates.values(), u.id])
+        account_event(conn, u.username, "login", u.username)
     return get_user(conn, name)
 
 

@@ -100,6 +100,8 @@ def show_value(field: str, value) -> Markup:
 def show_diff(field: str, old, new) -> Markup:
     """A field diff for the history: removed and added list items, or a word diff of a text
     (<del>/<ins>, all text escaped)."""
+    if old is None and field != "status":          # the entry was created: only the new value
+        return show_value(field, new)
     if isinstance(old, list) or isinstance(new, list):
         old, new = old or [], new or []
         parts = [Markup("<del>%s</del>") % _value_text(field, v) for v in old if v not in new]

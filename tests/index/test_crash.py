@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ["te weinig stageplekken in de wijkverpleging", "zij-instromers omscholen", "minder administratie"]
 PROGRESS = re.compile(rb"Vectoren berekenen\s.*?(\d+)/(\d+)")
@@ -69,8 +67,8 @@ def test_sigkill_during_reindex_keeps_the_old_index_serving(kb_copy, index_root,
     live_before = read_current(index)
     expected = _results(searcher)               # the same contents, searched before anything happened
 
-    _, done = _reindex_until_encoding(kb_copy, index)
-    total = int(PROGRESS.findall(_)[-1][1])
+    output, done = _reindex_until_encoding(kb_copy, index)
+    total = int(PROGRESS.findall(output)[-1][1])
     assert 0 < done < total                    # killed in the middle of encoding
 
     # "restart": open the database and the index from disk, as a new process would

@@ -31,7 +31,7 @@ def test_a_fresh_database_has_no_accounts_and_hashes_are_argon2id(db):
     stored = db.execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and PW not in stored
     assert authenticate(db, "ANNA", PW).id == u.id
-    assert [e["action"] for e in account_events(db)] == ["user_create"]
+    assert [e["action"] for e in account_events(db)] == ["login", "user_create"]
 
 
 @pytest.mark.parametrize("name, password, role, message", [
@@ -79,7 +79,8 @@ def test_lockout_after_repeated_failures_and_release_after_the_lock(db):
     assert authenticate(db, "anna", PW, clock=lambda: later).username == "anna"
     u = get_user(db, "anna")
     assert u.failed_logins == 0 and u.locked_until is None
-    assert "user_locked" in [e["action"] for e in account_events(db)]
+    actions = [e["action"] for e in account_events(db)]
+    assert actions[:3] == ["login", "user_locked", "login_failed"] and actions.count("login_failed") == MAX_FAILURES
 
 
 def test_a_success_resets_the_failure_count(db):
