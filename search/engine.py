@@ -205,8 +205,12 @@ class Searcher:
     def dense(self, qv: np.ndarray, allowed: np.ndarray, n: int = CANDIDATES) -> dict[str, tuple[float, int]]:
         """Candidate entries from FAISS -> {entry: (score, best chunk)}; score = best chunk's
         cosine + ENTRY_VECTOR_WEIGHT x the entry vector's cosine."""
+        return {eid: self._dense_score(eid, qv) for eid in self._dense_candidates(qv, allowed, n)}
+
+    def _dense_candidates(self, qv: np.ndarray, allowed: np.ndarray, n: int) -> list[str]:
+        """The first `n` allowed entries by their nearest chunk (one FAISS query)."""
         if not allowed.any():
-            return {}
+            return []
         k = int(min(len(allowed), max(n * 4, 50)))
         if allowed.all():
             _, ids = self.index.faiss_index.search(qv[None, :], k)
@@ -216,16 +220,23 @@ class Searcher:
             ids = ids[:, allowed[ids[0]]][:, :k]
         else:
             sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            params = faiss.SearchParametersHNSW(sel=sel) if self.index.manifest.index_type == "hnsw" \
-                else faiss.SearchParameters(sel=sel)
-            _, ids = self.index.faiss_index.search(qv[None, :], k, params=params)
+            _, ids = self.index.faiss_index.search(qv[None, :], k, params=faiss.SearchParametersHNSW(sel=sel))
         cands: list[str] = []
         for i in ids[0]:
             if i >= 0 and self._chunk_entry[i] not in cands:
                 cands.append(self._chunk_entry[i])
                 if len(cands) == n:
                     break
-        return {eid: self._dense_score(eid, qv) for eid in cands}
+        return cands
+
+    def candidates(self, query: str, *, filters: Filters | None = None, mode: str = "hybrid") -> list[str]:
+        """The entries a search fuses for this query and filters, unscored: what a result
+        count or facet counts count. Raises QueryError like `search`."""
+        q = check_query(query)
+        allowed = self._allowed(filters or Filters())
+        dense = self._dense_candidates(self.encode_query(q), allowed, CANDIDATES) if mode != "lexical" else []
+        lex = self.lexical(self.query_terms(q)[0], allowed)[0] if mode != "dense" else {}
+        return list(dict.fromkeys(dense + list(lex)))
 
     def _dense_score(self, eid: str, qv: np.ndarray) -> tuple[float, int]:
         positions = self.index.by_entry.get(eid, [])

@@ -126,3 +126,10 @@ def test_a_crash_while_writing_leaves_the_live_index_intact(index_root, encoder,
     conn = connect(kb_path)
     idx = load(root, expected_model=encoder.model_id, conn=conn)
     assert idx.generation == live
+
+
+def test_candidates_are_exactly_what_a_full_search_ranks(searcher):
+    for q, f in (("te weinig stageplekken in de wijk", Filters()), ("agressie", Filters(type="advies")),
+                 ("minutenregistratie", Filters(thema="administratieve-lasten"))):
+        ranked = [r.id for r in searcher.search(q, k=1000, filters=f)]
+        assert ranked and sorted(searcher.candidates(q, filters=f)) == sorted(ranked), q
