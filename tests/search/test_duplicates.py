@@ -139,3 +139,21 @@ def test_title_similarity():
     assert title_similarity("Pluryn carrièreswitchers van", "Carrièreswitchers van Pluryn") == 1.0
     assert title_similarity("Zorgwacht", "Slimme camera's") < 0.4
     assert title_similarity("", "Zorgwacht") == 0.0
+
+
+def test_uploading_the_action_programme_again_proposes_only_duplicates(kb_copy, finder):
+    """The whole import path: the same file as the bundled source is refused as already read;
+    read anyway, every practice is proposed as a near-duplicate of its existing entry."""
+    from kb import proposals as P
+    from kb.db import connect
+    conn = connect(kb_copy)
+    data = PROGRAMME.read_bytes()
+    with pytest.raises(P.AlreadyImported, match="staat al in de kennisbank"):
+        P.upload(conn, data, PROGRAMME.name, actor="anna", find_duplicates=finder)
+    batch = P.upload(conn, data, PROGRAMME.name, actor="anna", find_duplicates=finder, force=True)
+    practices = [p for p in batch.proposals if p.draft.type == "praktijk"]
+    assert len(practices) >= 50
+    assert all(p.is_duplicate and p.duplicate_of == p.draft.id and p.status == "pending" for p in practices)
+    assert batch.counts["duplicates"] == len(batch.proposals)
+    assert conn.execute("SELECT count(*) FROM entries WHERE status != 'gepubliceerd'").fetchone()[0] == 0
+    conn.close()
