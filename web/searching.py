@@ -155,7 +155,9 @@ def _dense_ids(searcher, qv, allowed, n: int) -> list[str]:
 def candidate_ids(searcher, query: str, filters: Filters) -> list[str]:
     """The entries a search fuses for this query and filters (what `total` counts)."""
     q = check_query(query)
-    try:
+    if hasattr(searcher, "candidates"):                 # the engine's own, unscored candidate set
+        return searcher.candidates(q, filters=filters)
+    try:                                                # older engines: the same from its parts
         from search.engine import CANDIDATES
         allowed = searcher._allowed(filters)
         if not allowed.any():
@@ -163,10 +165,10 @@ def candidate_ids(searcher, query: str, filters: Filters) -> list[str]:
         terms, _ = searcher.query_terms(q)
         qv = searcher.encode_query(q)
         lex = searcher.lexical(terms, allowed)
-        if isinstance(lex, tuple):          # newer engines return (candidates, all chunk scores)
+        if isinstance(lex, tuple):
             lex = lex[0]
         ids = _dense_ids(searcher, qv, allowed, CANDIDATES) + list(lex)
-    except (AttributeError, ImportError, TypeError):   # the engine changed shape: a full (slower) search
+    except (AttributeError, ImportError, TypeError):   # last resort: a full (slower) search
         ids = [r.id for r in searcher.search(q, k=MAX_DOWNLOAD, filters=filters)]
     return list(dict.fromkeys(ids))
 
