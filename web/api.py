@@ -14,7 +14,7 @@ from web.present import type_label
 from web.schemas import (EntryOut, ErrorResponse, MatchRequest, MatchResponse, RegionsResponse, SearchResponse,
                          SimilarResponse)
 from web.searching import FilterError, run_search, validate_filters
-from web.serialize import entry_url, match_response, plan_dict, region_url, search_response, similar_dict
+from web.serialize import entry_url, match_response, region_url, search_response, similar_dict
 
 router = APIRouter(prefix="/api", tags=["API"])
 
@@ -144,4 +144,3 @@ async def api_match(request: Request, body: MatchRequest):
     return await run_in_threadpool(compute)
 
 
-__all__ = ["router", "plan_dict"]

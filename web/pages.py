@@ -25,7 +25,7 @@ from search.engine import MAX_QUERY_CHARS, QueryError
 from web import regions as R
 from web.errors import html_error
 from web.present import to_csv, to_json
-from web.searching import FilterError, FilterParams, all_results, run_search, validate_filters
+from web.searching import FilterError, all_results, run_search, validate_filters
 from web.serialize import (MATCH_COLUMNS, SEARCH_COLUMNS, SIMILAR_COLUMNS, match_response, match_rows,
                            result_dict, search_rows, similar_dict, similar_rows, source_url)
 from web.services import ServiceUnavailable
