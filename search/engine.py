@@ -386,7 +386,7 @@ class Searcher:
 
     def cite(self, entry_id: str) -> str:
         c = self.citations.get(entry_id) or {}
-        if not c:
+        if not c.get("document_title"):         # an entry without sources
             return ""
         return f"{c['document_title']}, {c['heading']}"
 
