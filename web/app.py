@@ -46,13 +46,15 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
     services = Services(db, root, model)
 
     app = FastAPI(title="Praktijkwijzer API", description=DESCRIPTION, version="1.0",
+                  docs_url=None, redoc_url=None,           # served offline by web.docs
                   openapi_tags=[{"name": "API", "description": "Zoeken, kennisitems, regio's en planmatching"}])
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    from web import api, pages
+    from web import api, docs, pages
     app.include_router(pages.router)
     app.include_router(api.router)
+    docs.install(app)
 
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(StarletteHTTPException, errors.http_handler)

@@ -11,14 +11,11 @@ log = logging.getLogger("praktijkwijzer.web")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-# FastAPI's interactive documentation (Swagger UI / ReDoc) loads its scripts and styles from a
-# CDN and starts with an inline script: only those pages get this relaxed policy.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+# The interactive API documentation (Swagger UI, served from this machine by web.docs) sets
+# style attributes while it renders: only that page may use inline styles. Scripts stay 'self'.
+DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+DOCS_PATHS = ("/docs",)
 
 BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -310,7 +310,10 @@ def test_docs_work_with_their_own_policy(client):
     r = client.get("/docs")
     assert r.status_code == 200 and "swagger" in r.text.lower()
     csp = r.headers["content-security-policy"]
-    assert "cdn.jsdelivr.net" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp and "http" not in csp
+    assert "<script>" not in r.text and "cdn" not in r.text        # offline: no inline script, no CDN
+    for asset in ("/docs-static/swagger-ui-bundle.js", "/docs-static/swagger-ui.css", "/static/swagger-init.js"):
+        assert client.get(asset).status_code == 200, asset
     spec = client.get("/openapi.json").json()
     assert {"/api/search", "/api/entries/{entry_id}", "/api/regions", "/api/regions/{region}/recommendations",
             "/api/regions/{region}/similar", "/api/match"} <= set(spec["paths"])

@@ -130,3 +130,12 @@ def test_everything_works_without_javascript(browser, live_server, screenshots):
         assert "pagina=2" in p.url and p.locator("li.resultaat").count() >= 1
     finally:
         context.close()
+
+
+def test_api_documentation_renders_offline(page, screenshots):
+    page.goto("/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/search" in paths and "/api/match" in paths
+    page.screenshot(path=str(screenshots / "api-docs.png"))
+    no_errors(page)
