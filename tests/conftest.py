@@ -5,7 +5,6 @@ file produced by the real ingestion pipeline. Tests that change data work on a c
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 
 import pytest

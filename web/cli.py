@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from web import nl_argparse  # noqa: F401  (Dutch argparse messages)
 

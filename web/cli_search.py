@@ -17,7 +17,7 @@ def _step(progress, task):
 def load_search(args, *, build_if_missing: bool = False):
     """Encoder + index + searcher for the configured database and model."""
     from index.encoder import load_encoder
-    from index.store import IndexMismatch, index_dir_for, load, read_current, sync
+    from index.store import index_dir_for, load, read_current, sync
     from search.engine import Searcher
     conn = _connect(args)
     root = index_dir_for(args.db)

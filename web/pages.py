@@ -312,10 +312,13 @@ def _check_bottlenecks(texts: list[str]) -> str | None:
     return None
 
 
-def _plan_ctx(services) -> dict:
+def _plan_ctx(services, request: Request) -> dict:
+    from web.auth import csrf_token, current_user
     registry = services.registry()
+    user = current_user(request)          # only a logged-in curator may store a plan for a region
     return {"active": "plan", "regions": sorted(registry.regions, key=lambda r: r["number"]),
-            "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_bottlenecks": R.MAX_BOTTLENECKS}
+            "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_bottlenecks": R.MAX_BOTTLENECKS,
+            "can_save": user is not None, "csrf": csrf_token(request) if user else None}
 
 
 def _plan_result(request: Request, services, texts: list[str], weights: list[float], region: str | None, *,
@@ -327,7 +330,7 @@ def _plan_result(request: Request, services, texts: list[str], weights: list[flo
         return download(match_rows(result, _base_url(request)), MATCH_COLUMNS,
                         match_response(result, region=region, stored=False), formaat, "praktijkwijzer-planmatch")
     similar = R.similar_to_plan(services, plan)
-    ctx = (ctx or {}) | _plan_ctx(services) | {
+    ctx = (ctx or {}) | _plan_ctx(services, request) | {
         "plan": plan, "result": result, "groups": R.group_by_bottleneck(result, registry), "similar": similar,
         "region": region, "rows": [(b.text, b.weight) for b in plan.bottlenecks]}
     return render(request, "plan.html", ctx, status)
@@ -344,13 +347,13 @@ def plan_form(request: Request, knelpunt: list[str] = Query([]), knelpunten: str
     if not texts:
         if formaat:
             raise HTTPException(422, "Geef knelpunten op (?knelpunt=...) om de aanbevelingen te downloaden.")
-        return render(request, "plan.html", _plan_ctx(services) | {"region": region})
+        return render(request, "plan.html", _plan_ctx(services, request) | {"region": region})
     error = _check_bottlenecks(texts)
     weights, werror = _weights(gewicht, len(texts))
     if error or werror:
         if formaat:
             raise HTTPException(422, error or werror)
-        return render(request, "plan.html", _plan_ctx(services) | {
+        return render(request, "plan.html", _plan_ctx(services, request) | {
             "error": error or werror, "region": region, "rows": list(zip(texts, weights))}, 422)
     return _plan_result(request, services, texts, weights, region, formaat=formaat)
 
@@ -382,7 +385,22 @@ def _check_upload(data: bytes, filename: str) -> None:
     detect_format(data, filename)
 
 
-def _save(services, plan, region: str | None, title: str | None) -> tuple[str | None, str | None]:
+def _may_save(request: Request, form) -> str | None:
+    """None when this request may store a plan (a logged-in curator, valid CSRF token); else
+    the Dutch reason why not."""
+    from web.auth import CsrfError, check_csrf, current_user
+    user = current_user(request)
+    if user is None:
+        return ("Alleen een ingelogde curator kan een plan bij een regio opslaan. "
+                "Het plan is niet opgeslagen; de aanbevelingen staan hieronder.")
+    try:
+        check_csrf(request, form.get("csrf_token"))
+    except CsrfError:
+        return "Het formulier is verlopen of ongeldig. Het plan is niet opgeslagen; probeer het opnieuw."
+    return None
+
+
+def _save(services, plan, region: str | None, title: str | None, actor: str = "web") -> tuple[str | None, str | None]:
     """Store a plan for a region on the user's explicit request. Returns (message, error)."""
     from kb.plans import PlanError, save_plan
     if not region:
@@ -393,7 +411,7 @@ def _save(services, plan, region: str | None, title: str | None) -> tuple[str | 
     if plan.id in ("ingevoerd", "", None):
         plan.id = slugify(f"{region} {plan.title}", max_words=14)
     try:
-        saved = save_plan(services.conn(), plan, actor="web")
+        saved = save_plan(services.conn(), plan, actor=actor)
     except PlanError as err:
         return None, str(err)
     return f"Het plan '{saved.title}' is opgeslagen bij {name}.", None
@@ -409,9 +427,12 @@ async def plan_post(request: Request):
     region_raw = (form.get("regio") or "").strip()
     region = R.resolve_region(registry, region_raw)
     save = form.get("opslaan") in ("ja", "on", "1", "true")
+    refused = _may_save(request, form) if save else None
+    if refused:
+        save = False
     title = (form.get("titel") or "").strip()
     formaat = form.get("formaat") if form.get("formaat") in ("csv", "json") else None
-    ctx = _plan_ctx(services) | {"region": region, "titel": title}
+    ctx = _plan_ctx(services, request) | {"region": region, "titel": title, "save_error": refused}
     if region_raw and region is None:
         return render(request, "plan.html", ctx | {"error": f"Onbekende regio '{region_raw}'."}, 422)
 
@@ -434,12 +455,9 @@ async def plan_post(request: Request):
         texts = [b.text for b in draft.bottlenecks][: R.MAX_BOTTLENECKS]
         weights = [b.weight for b in draft.bottlenecks][: R.MAX_BOTTLENECKS]
         if save:
-            try:
-                from kb.plans import to_plan
-            except ImportError:
-                from ingest.plans import to_plan
+            from kb.plans import to_plan
             ctx["saved"], ctx["save_error"] = await run_in_threadpool(
-                lambda: _save(services, to_plan(draft, region), region, title or draft.title))
+                lambda: _save(services, to_plan(draft, region), region, title or draft.title, _actor(request)))
         return await run_in_threadpool(_plan_result, request, services, texts, weights, region, formaat=formaat,
                                        ctx=ctx)
 
@@ -456,9 +474,15 @@ async def plan_post(request: Request):
     if save and not formaat:
         def save_typed():
             plan = R.transient_plan(registry, texts, weights, region, title=title or "Ingevoerd plan")
-            return _save(services, plan, region, title)
+            return _save(services, plan, region, title, _actor(request))
         ctx["saved"], ctx["save_error"] = await run_in_threadpool(save_typed)
     return await run_in_threadpool(_plan_result, request, services, texts, weights, region, formaat=formaat, ctx=ctx)
+
+
+def _actor(request: Request) -> str:
+    from web.auth import current_user
+    user = current_user(request)
+    return user.username if user else "web"
 
 
 # ---------------------------------------------------------------- about

@@ -127,50 +127,9 @@ class SearchOutcome:
         return max(1, -(-self.total // self.limit)) if self.limit else 1
 
 
-def _dense_ids(searcher, qv, allowed, n: int) -> list[str]:
-    """The entries the engine's dense retriever takes (its FAISS query, without scoring each
-    candidate again: the total and the facets need only which entries, not their scores)."""
-    import faiss
-    import numpy as np
-    index = searcher.index
-    k = int(min(len(allowed), max(n * 4, 50)))
-    if allowed.all():
-        _, ids = index.faiss_index.search(qv[None, :], k)
-    else:
-        sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-        params = faiss.SearchParametersHNSW(sel=sel) if index.manifest.index_type == "hnsw" \
-            else faiss.SearchParameters(sel=sel)
-        _, ids = index.faiss_index.search(qv[None, :], k, params=params)
-    out: list[str] = []
-    for i in ids[0]:
-        if i >= 0:
-            eid = index.chunks[int(i)].entry_id
-            if eid not in out:
-                out.append(eid)
-                if len(out) == n:
-                    break
-    return out
-
-
 def candidate_ids(searcher, query: str, filters: Filters) -> list[str]:
     """The entries a search fuses for this query and filters (what `total` counts)."""
-    q = check_query(query)
-    if hasattr(searcher, "candidates"):                 # the engine's own, unscored candidate set
-        return searcher.candidates(q, filters=filters)
-    try:                                                # older engines: the same from its parts
-        from search.engine import CANDIDATES
-        allowed = searcher._allowed(filters)
-        if not allowed.any():
-            return []
-        terms, _ = searcher.query_terms(q)
-        qv = searcher.encode_query(q)
-        lex = searcher.lexical(terms, allowed)
-        if isinstance(lex, tuple):
-            lex = lex[0]
-        ids = _dense_ids(searcher, qv, allowed, CANDIDATES) + list(lex)
-    except (AttributeError, ImportError, TypeError):   # last resort: a full (slower) search
-        ids = [r.id for r in searcher.search(q, k=MAX_DOWNLOAD, filters=filters)]
-    return list(dict.fromkeys(ids))
+    return searcher.candidates(check_query(query), filters=filters)
 
 
 def facets(searcher, registry, ids: list[str], fp: FilterParams) -> list[Facet]:

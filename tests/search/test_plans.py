@@ -11,7 +11,7 @@ from ingest.errors import IngestError
 from ingest.plans import read_plan
 from kb.plans import to_plan
 from kb.db import connect
-from kb.plans import Bottleneck, Plan, add_bottleneck, get_plan, list_plans, remove_bottleneck, save_plan, update_bottleneck
+from kb.plans import Bottleneck, add_bottleneck, get_plan, list_plans, remove_bottleneck, save_plan, update_bottleneck
 from search.plans import match_plan, plan_from_texts, profile, similar_regions, similarity
 from tests.ingest.pdf_fixture import minimal_pdf
 

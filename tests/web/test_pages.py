@@ -301,20 +301,37 @@ def test_plan_upload_extracts_bottlenecks_without_storing(client, conn):
     assert _plan_count(conn) == before
 
 
-def test_plan_is_saved_only_on_request(writable_app):
+def test_plan_is_saved_only_on_request_by_a_curator(writable_app):
+    import re as _re
+
     from fastapi.testclient import TestClient
 
     from kb.plans import region_plan
+    from kb.users import create_user
     services = writable_app.state.services
-    with TestClient(writable_app) as c:
-        r = c.post("/plan-toetsen", data={"knelpunt": ["Er is een tekort aan wijkverpleegkundigen."], "gewicht": ["2"],
-                                          "opslaan": "ja", "regio": ""})
-        assert r.status_code == 200 and "Kies een regio om het plan op te slaan" in r.text
+    create_user(services.conn(), "cora", "een-lang-wachtwoord-2026", "curator", actor="test")
+    typed = {"knelpunt": ["Er is een tekort aan wijkverpleegkundigen.", "Studenten vallen uit tijdens de opleiding."],
+             "gewicht": ["2", "1"], "opslaan": "ja", "regio": "friesland", "titel": "Plan Friesland 2025"}
+    with TestClient(writable_app) as anonymous:                     # anonymous visitors store nothing
+        assert 'name="opslaan"' not in anonymous.get("/plan-toetsen").text
+        r = anonymous.post("/plan-toetsen", data=typed)
+        assert r.status_code == 200 and "Alleen een ingelogde curator" in r.text
+        assert "Aanbevolen praktijken per knelpunt" in r.text     # the match itself is shown
         assert region_plan(services.conn(), "friesland") is None
-        r = c.post("/plan-toetsen", data={"knelpunt": ["Er is een tekort aan wijkverpleegkundigen.",
-                                                       "Studenten vallen uit tijdens de opleiding."],
-                                          "gewicht": ["2", "1"], "opslaan": "ja", "regio": "friesland",
-                                          "titel": "Plan Friesland 2025"})
+    with TestClient(writable_app) as c:
+        page = c.get("/beheer/inloggen").text
+        csrf = _re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        r = c.post("/beheer/inloggen", data={"gebruikersnaam": "cora", "wachtwoord": "een-lang-wachtwoord-2026",
+                                             "csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        form = c.get("/plan-toetsen").text
+        assert 'name="opslaan"' in form
+        csrf = _re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        r = c.post("/plan-toetsen", data=typed | {"csrf_token": "vervalst"})
+        assert "Het formulier is verlopen of ongeldig" in r.text and region_plan(services.conn(), "friesland") is None
+        r = c.post("/plan-toetsen", data=typed | {"regio": "", "csrf_token": csrf})
+        assert r.status_code == 200 and "Kies een regio om het plan op te slaan" in r.text
+        r = c.post("/plan-toetsen", data=typed | {"csrf_token": csrf})
         assert r.status_code == 200 and "is opgeslagen bij Friesland" in r.text
         plan = region_plan(services.conn(), "friesland")
         assert plan.title == "Plan Friesland 2025" and [b.weight for b in plan.bottlenecks] == [2.0, 1.0]
@@ -323,11 +340,14 @@ def test_plan_is_saved_only_on_request(writable_app):
         assert re.search(r"K2</span> Studenten vallen uit tijdens de opleiding\.", page)
         assert c.get("/api/regions/friesland/recommendations").json()["has_plan"] is True
         data = (Path(__file__).resolve().parents[2] / "corpus" / "plans" / "twente-voorbeeld.md").read_bytes()
-        r = c.post("/plan-toetsen", data={"regio": "drenthe", "opslaan": "ja"},
+        r = c.post("/plan-toetsen", data={"regio": "drenthe", "opslaan": "ja", "csrf_token": csrf},
                    files={"bestand": ("drenthe-plan.md", data, "text/markdown")})
         assert r.status_code == 200 and "is opgeslagen bij Drenthe" in r.text
         stored = region_plan(services.conn(), "drenthe")
         assert stored.source == "drenthe-plan.md" and len(stored.bottlenecks) >= 3 and stored.text
+    events = [r[0] for r in services.conn().execute(
+        "SELECT actor FROM audit_events WHERE action = 'plan-save' AND entity_id LIKE 'friesland%'")]
+    assert events == ["cora"]
 
 
 # ---------------------------------------------------------------- refresh after curation
