@@ -157,6 +157,11 @@ class Searcher:
             cache[q] = np.asarray(self.encoder.encode_queries([q]), dtype=np.float32)[0]
         return cache[q]
 
+    def clear_caches(self) -> None:
+        """Forget cached query vectors, terms and themes (for measuring cold queries)."""
+        for name in ("_qcache", "_taxcache", "_termcache"):
+            self.__dict__.pop(name, None)
+
     def swap_index(self, index: LoadedIndex) -> None:
         """Serve a newly built index (called after it is complete on disk)."""
         self.index = index
