@@ -196,11 +196,15 @@ _RESULT_CUES = re.compile(
     re.I)
 
 
+# A number on its own ("600", "75%", "1,5"), not part of a code such as "fwg-35" or "mbo4".
+_NUMBER = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*\s*%?(?![\w-])")
+
+
 def quantified_results(text: str) -> list[str]:
     """Sentences that state a measured result: a number together with a result word,
     e.g. 'De werving voor dit traject resulteerde in 600 aanmeldingen voor 50 plekken.'"""
     out = []
     for s in sentences(text):
-        if re.search(r"\d", s) and _RESULT_CUES.search(s) and len(s) < 400:
+        if _NUMBER.search(s) and _RESULT_CUES.search(s) and len(s) < 400:
             out.append(s.lstrip("• ").strip())
     return out

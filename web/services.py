@@ -11,10 +11,9 @@ entries are encoded again), builds a complete new Searcher on it and only then s
 reference, under a lock. Requests in flight keep the Searcher they started with. The
 curation task calls it after every publish, edit or archive.
 
-Why `locked()`: Searcher keeps per-query state on the instance (the last BM25 scores, a
-query-vector cache), so two concurrent searches on one Searcher could mix their scores.
-The web layer therefore runs one search at a time per Searcher; on a small CPU machine the
-encoder uses every core anyway, so this costs little throughput.
+Why `locked()`: Searcher keeps small per-query caches on the instance (query vectors, terms,
+themes) in plain dicts, so the web layer runs one search at a time per Searcher; on a small
+CPU machine the encoder uses every core anyway, so this costs little throughput.
 """
 from __future__ import annotations
 
