@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -296,13 +297,22 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+_OWNERS: dict[int, int] = {}          # id(connection) -> thread that holds its open transaction
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction (BEGIN IMMEDIATE); rolled back on any exception."""
-    if conn.in_transaction:  # nested: join the outer transaction
+    """One write transaction (BEGIN IMMEDIATE); rolled back on any exception. A nested call
+    from the same thread joins the outer transaction; from another thread it is refused (a
+    connection must not be shared by threads that write: their transactions would mix)."""
+    if conn.in_transaction:
+        owner = _OWNERS.get(id(conn))
+        if owner is not None and owner != threading.get_ident():
+            raise RuntimeError("Deze databaseverbinding is in gebruik door een andere thread.")
         yield conn
         return
     conn.execute("BEGIN IMMEDIATE")
+    _OWNERS[id(conn)] = threading.get_ident()
     try:
         yield conn
     except BaseException:
@@ -310,3 +320,5 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.execute("COMMIT")
+    finally:
+        _OWNERS.pop(id(conn), None)

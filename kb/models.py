@@ -19,7 +19,7 @@ AUDIENCES = {"regio": "Zorgorganisaties en regionale partijen", "landelijk": "VW
 # Fields that describe an entry's content. A curator's edit to one of these is kept
 # when the source document is ingested again.
 CONTENT_FIELDS = (
-    "title", "summary", "body", "label", "audience", "number", "results",
+    "type", "title", "summary", "body", "label", "audience", "number", "results",
     "actielijnen", "themes", "branches", "regions", "organisations", "status",
 )
 

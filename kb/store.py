@@ -66,6 +66,22 @@ def list_documents(conn: sqlite3.Connection, *, include_uploads: bool = False) -
     return [Document(**dict(r)) for r in conn.execute(sql + " ORDER BY id")]
 
 
+REDACTIE_PREFIX = "redactie-"        # id prefix of the documents that hold a curator's first text
+
+
+def document_origin(conn: sqlite3.Connection, doc_id: str) -> str:
+    """'bron' (an ingested source document), 'upload' (imported by a curator: only the passages
+    that published entries cite are public) or 'redactie' (the first text of an entry a curator
+    wrote: not public as a document; the entry itself is)."""
+    if _has_table(conn, "curator_documents") and conn.execute(
+            "SELECT 1 FROM curator_documents WHERE document_id = ?", (doc_id,)).fetchone():
+        return "redactie"
+    if _has_table(conn, "import_batches") and conn.execute(
+            "SELECT 1 FROM import_batches WHERE document_id = ?", (doc_id,)).fetchone():
+        return "upload"
+    return "bron"
+
+
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -484,7 +500,7 @@ def _curator_document(conn: sqlite3.Connection, e: Entry, author: str) -> Source
     Actie Leer Netwerk's editors (cited like any source; not segmented by ingestion)."""
     import hashlib
     text = "\n\n".join(p for p in (e.title, e.summary, e.body) if p)
-    doc_id = f"redactie-{e.id}"
+    doc_id = REDACTIE_PREFIX + e.id
     ts = now()
     conn.execute("INSERT INTO documents (id, path, title, publisher, date, licence, format, encoding, sha256, text, "
                  "ingested_at) VALUES (?,?,?,?,?,NULL,'text','utf-8',?,?,?)",
@@ -516,7 +532,7 @@ def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, action: 
         if e.type == "praktijk" and not e.label:
             e.label = "voorbeeld"
         e.status, e.origin = "concept", "curator"
-        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (f"redactie-{e.id}",)).fetchone():
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (REDACTIE_PREFIX + e.id,)).fetchone():
             raise ValidationError({"title": "Er bestaat al een bron met deze id; kies een andere titel."})
         e.sources = [_curator_document(conn, e, actor)]
         _derive(e)
@@ -530,10 +546,6 @@ def unique_entry_id(conn: sqlite3.Connection, base: str) -> str:
         eid = f"{base}-{n}"
         n += 1
     return eid
-
-
-def allowed_transitions(status: str) -> dict[str, str]:
-    return dict(TRANSITIONS.get(status, {}))
 
 
 def set_status(conn: sqlite3.Connection, entry_id: str, status: str, *, actor: str,

@@ -162,11 +162,6 @@ class Searcher:
         for name in ("_qcache", "_taxcache", "_termcache"):
             self.__dict__.pop(name, None)
 
-    def swap_index(self, index: LoadedIndex) -> None:
-        """Serve a newly built index (called after it is complete on disk)."""
-        self.index = index
-        self.refresh_entries()
-
     # ------------------------------------------------------------ retrieval
 
     def query_taxonomy(self, q: str) -> tuple[set[str], set[str]]:
@@ -277,6 +272,11 @@ class Searcher:
         filters = filters or Filters()
         allowed = self._allowed(filters)
         terms, fixes = self.query_terms(q)
+        for typed, fix in list(fixes.items()):
+            # a correction must come from what this search may show (never from an unpublished draft)
+            if not (self.index.bm25.get_scores([fix])[allowed] > 0).any():
+                del fixes[typed]
+                terms.remove(fix)
         qv = self.encode_query(q) if mode != "lexical" else None
         dense = self.dense(qv, allowed) if mode in ("hybrid", "dense") else {}
         lex, bm25 = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else ({}, None)

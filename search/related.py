@@ -31,16 +31,18 @@ class Related:
 def _entry_matrix(searcher: Searcher) -> tuple[list[str], np.ndarray]:
     index = searcher.index
     key = (id(index), index.generation)
-    if key not in _MATRICES:
-        if len(_MATRICES) > 4:
-            _MATRICES.clear()
+    found = _MATRICES.get(key)
+    if found is None:
         ids, positions = [], []
         for pos, c in enumerate(index.chunks):
             if c.kind == "entry":
                 ids.append(c.entry_id)
                 positions.append(pos)
-        _MATRICES[key] = (ids, index.vectors[positions] if positions else np.zeros((0, index.vectors.shape[1])))
-    return _MATRICES[key]
+        found = (ids, index.vectors[positions] if positions else np.zeros((0, index.vectors.shape[1])))
+        if len(_MATRICES) > 4:
+            _MATRICES.clear()
+        _MATRICES[key] = found
+    return found
 
 
 def related_entries(searcher: Searcher, entry_id: str, *, k: int = 5,

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as FPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
@@ -41,6 +43,7 @@ from web.errors import html_error
 from web.services import ServiceUnavailable
 from web.templating import label, templates
 
+log = logging.getLogger("praktijkwijzer.curation")
 router = APIRouter(prefix="/beheer", include_in_schema=False, route_class=auth.GuardedRoute)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024        # the app's body limit allows 5 MB plus form fields
@@ -65,6 +68,13 @@ FIELD_LABELS = {
 
 def _services(request: Request):
     return request.app.state.services
+
+
+async def _in_worker(request: Request, fn, *args, **kwargs):
+    """Run a database call in a worker thread on that thread's own connection (a connection
+    is never shared between threads: transactions of two requests must not mix)."""
+    services = _services(request)
+    return await run_in_threadpool(lambda: fn(services.conn(), *args, **kwargs))
 
 
 def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
@@ -130,17 +140,30 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _flash_url(url: str, message: str, kind: str = "succes") -> str:
+def _flash_url(request: Request, url: str, message: str, kind: str = "succes") -> str:
+    """`url` with a notice for the next page, signed so that nobody can make /beheer show a
+    message of their own through a link."""
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}melding={quote(message)}&soort={kind}"
+    return f"{url}{sep}melding={quote(message)}&soort={kind}&teken={_flash_sign(request, message, kind)}"
+
+
+def _flash_sign(request: Request, message: str, kind: str) -> str:
+    import hashlib
+    import hmac
+    key = auth.secret_key(_services(request).db_path).encode()
+    return hmac.new(key, f"flash\0{kind}\0{message}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _flash(request: Request) -> dict | None:
+    import hmac
     msg = request.query_params.get("melding")
     if not msg:
         return None
     kind = request.query_params.get("soort", "succes")
-    return {"text": msg[:500], "kind": kind if kind in ("succes", "info", "fout") else "info"}
+    if kind not in ("succes", "info", "fout") or not hmac.compare_digest(
+            _flash_sign(request, msg, kind), request.query_params.get("teken", "")):
+        return None
+    return {"text": msg[:500], "kind": kind}
 
 
 def refresh_index(request: Request) -> str | None:
@@ -149,6 +172,10 @@ def refresh_index(request: Request) -> str | None:
         _services(request).refresh()
     except ServiceUnavailable as err:
         return f"De wijziging is opgeslagen, maar de zoekindex is nog niet bijgewerkt: {err}"
+    except Exception:                        # encoder, disk, database: the change is saved all the same
+        log.exception("refresh of the search index failed")
+        return ("De wijziging is opgeslagen, maar de zoekindex kon niet worden bijgewerkt. "
+                "Voer 'praktijkwijzer reindex' uit of probeer het later opnieuw.")
     return None
 
 
@@ -180,11 +207,16 @@ def _entry_values(e) -> dict:
     return {f: getattr(e, f) for f in EDITABLE_FIELDS}
 
 
+SQL_INT_MAX = 2**63 - 1
+
+
 def _int(value, default: int | None = None) -> int | None:
+    """A whole number that SQLite can hold, else `default`."""
     try:
-        return int(str(value).strip())
+        n = int(str(value).strip())
     except (TypeError, ValueError):
         return default
+    return n if -SQL_INT_MAX <= n <= SQL_INT_MAX else default
 
 
 def _safe_next(target: str | None) -> str:
@@ -219,7 +251,7 @@ async def inloggen_post(request: Request):
                      f"minuten opnieuw."}, 429)
     conn = _services(request).conn()
     try:
-        user = await run_in_threadpool(authenticate, conn, username, password)
+        user = await _in_worker(request, authenticate, username, password)
     except AuthError as err:
         throttle.failure(key)
         return render(request, "beheer/inloggen.html", {"volgende": target, "username": username,
@@ -292,12 +324,12 @@ async def nieuw_post(request: Request, user: User = Depends(auth.curator_post)):
     values = _form_values(request.state.form)
     conn = _services(request).conn()
     try:
-        e = await run_in_threadpool(create_entry, conn, values, actor=user.username)
+        e = await _in_worker(request, create_entry, values, actor=user.username)
     except ValidationError as err:
         return render(request, "beheer/nieuw.html", {"values": NEW_ENTRY | values, "choices": _choices(conn),
                                                      "errors": err.errors}, 422)
     warning = await run_in_threadpool(refresh_index, request)
-    return redirect(_flash_url(f"/beheer/items/{quote(e.id)}", warning or "Het kennisitem is aangemaakt als concept.",
+    return redirect(_flash_url(request, f"/beheer/items/{quote(e.id)}", warning or "Het kennisitem is aangemaakt als concept.",
                                "info" if warning else "succes"))
 
 
@@ -340,7 +372,7 @@ async def item_post(request: Request, entry_id: str, user: User = Depends(auth.c
             request, e, _entry_values(e) | values, errors={"versie": "Het formulier mist het versienummer."}), 400)
     conn = _services(request).conn()
     try:
-        diff = await run_in_threadpool(edit_entry, conn, entry_id, values, actor=user.username,
+        diff = await _in_worker(request, edit_entry, entry_id, values, actor=user.username,
                                        expected_version=expected)
     except VersionConflict as err:
         current = get_entry(conn, entry_id)
@@ -356,10 +388,10 @@ async def item_post(request: Request, entry_id: str, user: User = Depends(auth.c
     except EntryNotFound as err:
         return html_error(request, 404, str(err), title="Kennisitem niet gevonden")
     if not diff:
-        return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}", "Er was niets gewijzigd.", "info"))
+        return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}", "Er was niets gewijzigd.", "info"))
     warning = await run_in_threadpool(refresh_index, request)
     names = ", ".join(FIELD_LABELS.get(f, f).lower() for f in diff if f not in ("chunks",))
-    return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}", warning or f"Opgeslagen als nieuwe versie ({names}).",
+    return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}", warning or f"Opgeslagen als nieuwe versie ({names}).",
                                "info" if warning else "succes"))
 
 
@@ -378,19 +410,21 @@ async def status_post(request: Request, entry_id: str, user: User = Depends(auth
     new = str(form.get("status") or "")
     conn = _services(request).conn()
     try:
-        await run_in_threadpool(set_status, conn, entry_id, new, actor=user.username,
-                                expected_version=_int(form.get("versie")))
+        await _in_worker(request, set_status, entry_id, new, actor=user.username,
+                         expected_version=_int(form.get("versie")))
     except VersionConflict as err:
         return render(request, "beheer/item.html", _edit_context(request, get_entry(conn, entry_id),
                                                                  conflict=str(err)), 409)
     except TransitionError as err:
         return render(request, "beheer/item.html", _edit_context(request, e, status_error=str(err)), 422)
+    if new != "gepubliceerd":               # out of public results at once, whatever the refresh does
+        _services(request).set_live_status(entry_id, new)
     warning = await run_in_threadpool(refresh_index, request)
     done = {"ter_review": "Het kennisitem staat nu ter review.",
             "gepubliceerd": "Het kennisitem is gepubliceerd en vindbaar in de zoekfunctie.",
             "gearchiveerd": "Het kennisitem is gearchiveerd en niet meer vindbaar.",
             "concept": "Het kennisitem is weer een concept."}[new]
-    return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}", warning or done, "info" if warning else "succes"))
+    return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}", warning or done, "info" if warning else "succes"))
 
 
 # ---------------------------------------------------------------- history and restore
@@ -408,7 +442,7 @@ def geschiedenis(request: Request, entry_id: str, user: User = Depends(auth.requ
 
 
 @router.get("/items/{entry_id}/versies/{version}", response_class=HTMLResponse, name="beheer_versie")
-def versie(request: Request, entry_id: str, version: int, user: User = Depends(auth.require_curator)):
+def versie(request: Request, entry_id: str, version: int = FPath(ge=1, le=SQL_INT_MAX), user: User = Depends(auth.require_curator)):
     e, missing = _entry_or_404(request, entry_id)
     if missing:
         return missing
@@ -427,17 +461,17 @@ async def herstellen(request: Request, entry_id: str, user: User = Depends(auth.
     conn = _services(request).conn()
     version = _int(form.get("herstel_versie"))
     try:
-        diff = await run_in_threadpool(restore_version, conn, entry_id, version if version is not None else -1,
+        diff = await _in_worker(request, restore_version, entry_id, version if version is not None else -1,
                                        actor=user.username, expected_version=_int(form.get("versie"), -1))
     except VersionConflict as err:
-        return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}/geschiedenis", str(err), "fout"))
+        return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}/geschiedenis", str(err), "fout"))
     except ValidationError as err:
-        return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}/geschiedenis", str(err), "fout"))
+        return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}/geschiedenis", str(err), "fout"))
     if not diff:
-        return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}/geschiedenis",
+        return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}/geschiedenis",
                                    f"Versie {version} is gelijk aan de huidige inhoud; er is niets gewijzigd.", "info"))
     warning = await run_in_threadpool(refresh_index, request)
-    return redirect(_flash_url(f"/beheer/items/{quote(entry_id)}/geschiedenis",
+    return redirect(_flash_url(request, f"/beheer/items/{quote(entry_id)}/geschiedenis",
                                warning or f"Versie {version} is hersteld als nieuwe versie.",
                                "info" if warning else "succes"))
 
@@ -498,11 +532,11 @@ async def importeren_post(request: Request, user: User = Depends(auth.curator_po
     d = batch.counts["duplicates"]
     msg = (f"{n} voorstel{'len' if n != 1 else ''} uit '{batch.filename}'; {d} lijk{'t' if d == 1 else 'en'} op "
            f"een bestaand kennisitem. Beoordeel ze hieronder: er is nog niets gepubliceerd.")
-    return redirect(_flash_url(f"/beheer/import/{batch.id}", msg, "info" if d else "succes"))
+    return redirect(_flash_url(request, f"/beheer/import/{batch.id}", msg, "info" if d else "succes"))
 
 
 @router.get("/import/{batch_id}", response_class=HTMLResponse, name="beheer_batch")
-def batch(request: Request, batch_id: int, user: User = Depends(auth.require_curator)):
+def batch(request: Request, batch_id: int = FPath(ge=1, le=SQL_INT_MAX), user: User = Depends(auth.require_curator)):
     conn = _services(request).conn()
     b = P.get_batch(conn, batch_id)
     if b is None:
@@ -514,7 +548,7 @@ def batch(request: Request, batch_id: int, user: User = Depends(auth.require_cur
 
 
 @router.post("/voorstellen/{proposal_id}", response_class=HTMLResponse)
-async def voorstel_post(request: Request, proposal_id: int, user: User = Depends(auth.curator_post)):
+async def voorstel_post(request: Request, proposal_id: int = FPath(ge=1, le=SQL_INT_MAX), user: User = Depends(auth.curator_post)):
     form = request.state.form
     conn = _services(request).conn()
     p = P.get_proposal(conn, proposal_id)
@@ -524,21 +558,21 @@ async def voorstel_post(request: Request, proposal_id: int, user: User = Depends
     action = str(form.get("besluit") or "")
     try:
         if action == "overnemen":
-            e = await run_in_threadpool(P.accept, conn, proposal_id, actor=user.username)
+            e = await _in_worker(request, P.accept, proposal_id, actor=user.username)
             msg = f"Overgenomen als nieuw kennisitem '{e.title}' (concept)."
         elif action == "samenvoegen":
-            e = await run_in_threadpool(P.merge, conn, proposal_id, actor=user.username,
+            e = await _in_worker(request, P.merge, proposal_id, actor=user.username,
                                         expected_version=_int(form.get("versie")))
             msg = f"Samengevoegd met '{e.title}' (nieuwe versie {e.version}; status ongewijzigd)."
         elif action == "afwijzen":
-            await run_in_threadpool(P.reject, conn, proposal_id, actor=user.username)
-            return redirect(_flash_url(back.split("#")[0], "Voorstel afgewezen.", "succes") + f"#voorstel-{p.id}")
+            await _in_worker(request, P.reject, proposal_id, actor=user.username)
+            return redirect(_flash_url(request, back.split("#")[0], "Voorstel afgewezen.", "succes") + f"#voorstel-{p.id}")
         else:
             return html_error(request, 400, "Kies overnemen, samenvoegen of afwijzen.", title="Onbekend besluit")
     except (P.ProposalError, VersionConflict, EntryNotFound) as err:
-        return redirect(_flash_url(back.split("#")[0], str(err), "fout") + f"#voorstel-{p.id}")
+        return redirect(_flash_url(request, back.split("#")[0], str(err), "fout") + f"#voorstel-{p.id}")
     warning = await run_in_threadpool(refresh_index, request)
-    return redirect(_flash_url(back.split("#")[0], warning or msg, "info" if warning else "succes") + f"#voorstel-{p.id}")
+    return redirect(_flash_url(request, back.split("#")[0], warning or msg, "info" if warning else "succes") + f"#voorstel-{p.id}")
 
 
 # ---------------------------------------------------------------- users (beheerders)
@@ -562,23 +596,23 @@ async def gebruikers_post(request: Request, user: User = Depends(auth.beheerder_
         error = "De twee wachtwoorden zijn niet gelijk."
     else:
         try:
-            await run_in_threadpool(create_user, conn, name, pw1, role, actor=user.username)
+            await _in_worker(request, create_user, name, pw1, role, actor=user.username)
         except AuthError as err:
             error = str(err)
     if error:
         return render(request, "beheer/gebruikers.html", {"users": list_users(conn), "values": values,
                                                           "error": error}, 422)
-    return redirect(_flash_url("/beheer/gebruikers", f"Gebruiker '{name.strip().lower()}' is aangemaakt."))
+    return redirect(_flash_url(request, "/beheer/gebruikers", f"Gebruiker '{name.strip().lower()}' is aangemaakt."))
 
 
 @router.post("/gebruikers/{username}/actief", response_class=HTMLResponse)
 async def gebruiker_actief(request: Request, username: str, user: User = Depends(auth.beheerder_post)):
     active = request.state.form.get("actief") == "ja"
     try:
-        u = await run_in_threadpool(set_active, _services(request).conn(), username, active, actor=user.username)
+        u = await _in_worker(request, set_active, username, active, actor=user.username)
     except AuthError as err:
-        return redirect(_flash_url("/beheer/gebruikers", str(err), "fout"))
-    return redirect(_flash_url("/beheer/gebruikers",
+        return redirect(_flash_url(request, "/beheer/gebruikers", str(err), "fout"))
+    return redirect(_flash_url(request, "/beheer/gebruikers",
                                f"Gebruiker '{u.username}' is {'weer actief' if active else 'uitgeschakeld'}."))
 
 

@@ -170,11 +170,12 @@ def item(request: Request, entry_id: str):
 
 
 def _public_documents(conn) -> list[dict]:
+    from kb.store import document_origin
     rows = conn.execute(
         "SELECT d.id, d.title, d.publisher, d.date, d.licence, d.path, count(DISTINCT e.id) AS n "
         "FROM documents d JOIN entry_sources s ON s.document_id = d.id "
         "JOIN entries e ON e.id = s.entry_id AND e.status = 'gepubliceerd' GROUP BY d.id ORDER BY d.date, d.title")
-    return [dict(r) for r in rows]
+    return [dict(r) for r in rows if document_origin(conn, r["id"]) != "redactie"]
 
 
 @router.get("/bronnen", response_class=HTMLResponse, name="bronnen")
@@ -185,11 +186,14 @@ def bronnen(request: Request):
 @router.get("/bronnen/{document_id}", response_class=HTMLResponse, name="bron")
 def bron(request: Request, document_id: str, van: int | None = Query(None, ge=0), tot: int | None = Query(None, ge=0),
          item: str | None = None):
+    from kb.store import document_origin
     conn = _services(request).conn()
     doc = get_document(conn, document_id)
-    cited = conn.execute("SELECT 1 FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
-                         "WHERE s.document_id = ? AND e.status = 'gepubliceerd' LIMIT 1", (document_id,)).fetchone()
-    if doc is None or not cited:
+    cited = sorted({(r[0], r[1]) for r in conn.execute(
+        "SELECT s.start, s.end FROM entry_sources s JOIN entries e ON e.id = s.entry_id "
+        "WHERE s.document_id = ? AND e.status = 'gepubliceerd'", (document_id,))})
+    origin = document_origin(conn, document_id) if doc else None
+    if doc is None or not cited or origin == "redactie":
         return html_error(request, 404, f"Er is geen openbare bron met de id '{document_id}'.", title="Bron niet gevonden")
     text = doc.text
     notice = None
@@ -199,6 +203,16 @@ def bron(request: Request, document_id: str, van: int | None = Query(None, ge=0)
             span = (van, tot)
         else:
             notice = "De gevraagde passage ligt buiten dit document; hieronder staat de volledige tekst."
+    if origin == "upload":
+        # An imported document: only what published entries cite is public, not the whole file.
+        if span and span not in cited:
+            span = None
+        passages = [text[a:b] for a, b in cited]
+        text = "\n\n[…]\n\n".join(passages if not span else [text[span[0]:span[1]]])
+        span = (0, len(text)) if span else None
+        doc.path = ""
+        notice = ("Van dit door de redactie ingelezen document zijn alleen de passages openbaar die "
+                  "gepubliceerde kennisitems citeren.")
     entry = published_entry(conn, item) if item else None
     entries = [dict(r) for r in conn.execute(
         "SELECT DISTINCT e.id, e.title, e.type, e.label, e.number, min(s.start) AS start, min(s.end) AS end "
@@ -385,6 +399,12 @@ def _check_upload(data: bytes, filename: str) -> None:
     detect_format(data, filename)
 
 
+def _text(form, name: str) -> str:
+    """A text field of a form ('' when missing, or when a file was sent in its place)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def _may_save(request: Request, form) -> str | None:
     """None when this request may store a plan (a logged-in curator, valid CSRF token); else
     the Dutch reason why not."""
@@ -424,13 +444,13 @@ async def plan_post(request: Request):
     registry = services.registry()
     form = await _read_form(request)
     upload = form.get("bestand")
-    region_raw = (form.get("regio") or "").strip()
+    region_raw = _text(form, "regio").strip()
     region = R.resolve_region(registry, region_raw)
     save = form.get("opslaan") in ("ja", "on", "1", "true")
     refused = _may_save(request, form) if save else None
     if refused:
         save = False
-    title = (form.get("titel") or "").strip()
+    title = _text(form, "titel").strip()
     formaat = form.get("formaat") if form.get("formaat") in ("csv", "json") else None
     ctx = _plan_ctx(services, request) | {"region": region, "titel": title, "save_error": refused}
     if region_raw and region is None:
@@ -454,7 +474,7 @@ async def plan_post(request: Request):
         ctx |= {"region": region, "uploaded": name, "draft_title": draft.title}
         texts = [b.text for b in draft.bottlenecks][: R.MAX_BOTTLENECKS]
         weights = [b.weight for b in draft.bottlenecks][: R.MAX_BOTTLENECKS]
-        if save:
+        if save and not formaat:
             from kb.plans import to_plan
             ctx["saved"], ctx["save_error"] = await run_in_threadpool(
                 lambda: _save(services, to_plan(draft, region), region, title or draft.title, _actor(request)))

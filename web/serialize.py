@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from kb.store import REDACTIE_PREFIX
 from web.present import type_label
 
 # ---------------------------------------------------------------- urls
@@ -18,8 +19,9 @@ def region_url(region_id: str) -> str:
 
 def source_url(document: str | None, start: int | None = None, end: int | None = None,
                entry_id: str | None = None) -> str | None:
-    """The source page with the cited span highlighted and scrolled to (#passage)."""
-    if not document:
+    """The source page with the cited span highlighted and scrolled to (#passage). None for
+    the first text of an entry a curator wrote (kb.store._curator_document): not public."""
+    if not document or document.startswith(REDACTIE_PREFIX):
         return None
     params = {}
     if start is not None and end is not None:

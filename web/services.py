@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -105,6 +105,19 @@ class Services:
             searcher._web_lock = threading.Lock()     # travels with the Searcher it guards
             searcher._web_generation = self.generation
             self._searcher = searcher
+        with self._cache_lock:
+            self._cache.clear()
+
+    def set_live_status(self, entry_id: str, status: str) -> None:
+        """Apply a status change to the live Searcher at once, so an archived or withdrawn entry
+        leaves public results immediately, even before (or if ever) the refresh succeeds."""
+        s = self._searcher
+        if s is None:
+            return
+        with s._web_lock:
+            e = s.entries.get(entry_id)
+            if e is not None:
+                s.entries[entry_id] = replace(e, status=status)
         with self._cache_lock:
             self._cache.clear()
 

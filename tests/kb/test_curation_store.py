@@ -224,3 +224,12 @@ def test_unreadable_uploads_are_refused_in_dutch(db):
     with pytest.raises(IngestError, match="te groot"):
         P.upload(db, b"x" * 2000, "groot.txt", actor="anna", find_duplicates=by_title, max_bytes=1000)
     assert not P.list_batches(db)
+
+
+def test_changing_only_the_type_of_a_curator_entry_is_a_new_version(db):
+    e = create_entry(db, {"title": "Regionale leeragenda", "type": "advies",
+                          "body": "Maak in de regio één agenda voor scholing en leren."}, actor="anna")
+    diff = edit_entry(db, e.id, {"type": "beleid"}, actor="anna", expected_version=e.version)
+    after = get_entry(db, e.id)
+    assert diff["type"] == ["advies", "beleid"] and after.type == "beleid" and after.version == e.version + 1
+    assert entry_history(db, e.id)[0]["details"]["changes"]["type"] == ["advies", "beleid"]

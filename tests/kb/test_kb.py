@@ -90,3 +90,26 @@ def test_constraints_reject_bad_rows(tmp_path):
 def test_slugify_is_stable_and_readable():
     assert slugify("Carrièreswitchers van Pluryn") == "carriereswitchers-van-pluryn"
     assert slugify("“In aanraking met alle facetten van de zorg”") == "in-aanraking-met-alle-facetten-van-de-zorg"
+
+
+def test_a_connection_in_a_transaction_is_not_joined_from_another_thread(tmp_path):
+    import threading
+
+    from kb.db import connect, transaction
+    conn = connect(tmp_path / "t.db")
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    errors = []
+    with transaction(conn):
+        conn.execute("INSERT INTO t VALUES (1)")
+
+        def other():
+            try:
+                with transaction(conn):
+                    conn.execute("INSERT INTO t VALUES (2)")
+            except RuntimeError as err:
+                errors.append(str(err))
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert errors and "andere thread" in errors[0]
+    assert [r[0] for r in conn.execute("SELECT x FROM t")] == [1]

@@ -133,3 +133,19 @@ def test_candidates_are_exactly_what_a_full_search_ranks(searcher):
                  ("minutenregistratie", Filters(thema="administratieve-lasten"))):
         ranked = [r.id for r in searcher.search(q, k=1000, filters=f)]
         assert ranked and sorted(searcher.candidates(q, filters=f)) == sorted(ranked), q
+
+
+def test_spelling_corrections_never_come_from_unpublished_entries(kb_copy, index_root, encoder, tmp_path):
+    from kb.store import create_entry
+    root = tmp_path / "idx"
+    shutil.copytree(index_root, root)
+    conn = connect(kb_copy)
+    create_entry(conn, {"title": "Kangoeroezorg op Ameland", "type": "praktijk",
+                        "body": "Verpleegkundigen werken om de beurt een week in de kangoeroezorg."}, actor="test")
+    sync(conn, encoder, root)
+    s = Searcher(conn, load(root, expected_model=encoder.model_id, conn=conn), encoder)
+    public = s.search("kangoerozorg", k=5, mode="lexical")
+    assert not any("kangoeroezorg" in r.explanation["reason"] for r in public)
+    everything = s.search("kangoerozorg", k=5, mode="lexical", filters=Filters(status=None))
+    assert everything and everything[0].id == "kangoeroezorg-op-ameland"
+    assert "spellingsvariant" in everything[0].explanation["reason"]

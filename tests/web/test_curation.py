@@ -235,6 +235,8 @@ def test_edit_publish_search_archive_and_restore(app):
     res = anonymous.get("/api/search", params={"q": QUERY}).json()["results"]
     assert res[0]["id"] == eid and res[0]["title"] == "Kangoeroezorg op Ameland en Texel"
     assert anonymous.get(f"/items/{eid}").status_code == 200
+    assert anonymous.get(f"/bronnen/redactie-{eid}").status_code == 404     # the first draft stays private
+    assert "/bronnen/redactie-" not in anonymous.get(f"/items/{eid}").text
 
     assert move("gearchiveerd").status_code == 303
     assert not found(anonymous, eid) and anonymous.get(f"/items/{eid}").status_code == 404
@@ -333,6 +335,11 @@ def test_import_shows_near_duplicates_and_nothing_is_published_without_a_decisio
     after = get_entry(conn, PLURYN)
     assert after.version == before.version + 1 and after.status == before.status and after.body == before.body
     assert len(after.sources) == len(before.sources) + 1
+    # the upload is public now (a published entry cites it), but only the cited passage
+    public = TestClient(app).get(f"/bronnen/{after.sources[-1].document_id}")
+    assert public.status_code == 200 and "alleen de passages openbaar" in public.text
+    assert "Pluryn" in public.text and "Terugkeerbanen" not in public.text and "Zorgwacht" not in public.text
+    assert "verzameling.md" not in public.text
 
     other = props["Zorgwacht"]
     r = cora.post(f"/beheer/voorstellen/{other.id}", data={"csrf_token": token(html), "besluit": "afwijzen"},
@@ -390,3 +397,29 @@ def test_every_curation_page_is_accessible(app):
         r = bea.get(url)
         assert r.status_code == status and "bestaat niet" in r.text
         check_accessible(r.text)
+
+
+def test_an_archived_entry_leaves_public_search_even_when_the_index_update_fails(app, monkeypatch):
+    cora, anonymous = login(app, "cora"), TestClient(app)
+    q = "carrièreswitchers van Pluryn zij-instromers"
+    assert found(anonymous, PLURYN, q)
+
+    def disk_full(*args, **kwargs):          # fault injection: the index cannot be written
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(type(app.state.services), "refresh", disk_full)
+    html = cora.get(f"/beheer/items/{PLURYN}").text
+    r = cora.post(f"/beheer/items/{PLURYN}/status", data={"csrf_token": token(html), "versie": version_of(html),
+                                                          "status": "gearchiveerd"}, follow_redirects=False)
+    assert r.status_code == 303 and "zoekindex kon niet worden bijgewerkt" in flash(r)
+    assert get_entry(connect(app.state.services.db_path), PLURYN).status == "gearchiveerd"
+    assert not found(anonymous, PLURYN, q) and anonymous.get(f"/items/{PLURYN}").status_code == 404
+
+
+def test_notices_cannot_be_forged_through_a_link(app):
+    cora = login(app, "cora")
+    forged = cora.get("/beheer", params={"melding": "Uw account is verlopen, bel 0900-1234", "soort": "fout"})
+    assert forged.status_code == 200 and "0900-1234" not in forged.text
+    html = cora.get(f"/beheer/items/{PLURYN}").text
+    r = cora.post(f"/beheer/items/{PLURYN}", data=edit_form(cora, PLURYN), follow_redirects=False)
+    assert r.status_code == 303 and "Er was niets gewijzigd." in cora.get(r.headers["location"]).text
+    assert html
