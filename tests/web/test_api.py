@@ -217,7 +217,8 @@ def test_match_returns_recommendations_with_addresses(client):
     assert m["region"] == "drechtsteden" and m["plan"] is None and m["has_plan"]
     assert [b["weight"] for b in m["bottlenecks"]] == [1.0, 2.0]
     assert "stages" in m["bottlenecks"][0]["themes"]
-    assert 1 <= len(m["recommendations"]) <= 6 and m["coverage"] == 1.0
+    assert len(m["recommendations"]) == 6, "k=6 of the 30 candidates of two bottlenecks"
+    assert m["coverage"] == 1.0
     covered = {a["bottleneck"] for rec in m["recommendations"] for a in rec["addresses"]}
     assert covered == {0, 1}
     for rec in m["recommendations"]:
