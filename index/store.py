@@ -31,7 +31,7 @@ import numpy as np
 from index.analysis import analyze
 from kb.db import db_path
 from kb.registry import load_registry
-from kb.store import entry_text, list_entries
+from kb.entries import entry_text, list_entries
 
 FORMAT_VERSION = 2
 ANN_THRESHOLD = 20_000          # above this many vectors: HNSW instead of exact search

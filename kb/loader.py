@@ -3,8 +3,9 @@
     ingest(conn, paths) reads every file first (ingest.pipeline); if any cannot be read,
     nothing is written. Then, in one transaction, the reference data is synchronised,
     documents are stored, every stored document is segmented again, and the drafts are
-    applied: unchanged entries keep their version, changed ones are updated under the same
-    id, curators' edits are kept, and entries no source yields any more are archived.
+    applied (`apply_ingested`): unchanged entries keep their version, changed ones are
+    updated under the same id, curators' edits are kept, and entries no source yields any
+    more are archived.
 """
 from __future__ import annotations
 
@@ -17,10 +18,19 @@ from ingest.pipeline import Progress, build_drafts, document_meta, read_files
 from ingest.readers import RawDocument
 from ingest.registry import Registry, load_registry
 from kb.db import transaction
-from kb.models import Document, Entry
+from kb.documents import list_documents, upsert_document
+from kb.entries import get_entry, save_entry
+from kb.models import CONTENT_FIELDS, Document, Entry
 from kb.plans import load_example_plans
 from kb.registry import organisation_gazetteer, sync_registry, upsert_organisation
-from kb.store import ApplyResult, apply_ingested, list_documents, upsert_document
+
+
+@dataclass
+class ApplyResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,3 +84,45 @@ def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, 
         report.per_type[d.type] = report.per_type.get(d.type, 0) + 1
     step("Klaar", 1, 1)
     return report
+
+
+# ---------------------------------------------------------------- applying the drafts
+
+def merge_curator_edits(old: Entry, new: Entry) -> Entry:
+    """Keep what a curator changed: fields in old.edited_fields win over the ingested values."""
+    for f in old.edited_fields:
+        if f in CONTENT_FIELDS:
+            setattr(new, f, getattr(old, f))
+    new.edited_fields = list(old.edited_fields)
+    if "status" not in old.edited_fields:
+        new.status = old.status if old.status != "gearchiveerd" else new.status
+    new.origin = old.origin
+    return new
+
+
+def apply_ingested(conn: sqlite3.Connection, drafts: list[Entry], *, actor: str = "ingest",
+                   archive_missing: bool = True) -> ApplyResult:
+    """Make the entries produced from the source documents the current state, in one transaction.
+
+    Unchanged entries are left alone (same version); changed ones are updated in place under
+    the same id; ingested entries that no source produces any more are archived, not deleted.
+    """
+    result = ApplyResult()
+    with transaction(conn):
+        seen = set()
+        for d in drafts:
+            seen.add(d.id)
+            old = get_entry(conn, d.id)
+            if old is not None:
+                d = merge_curator_edits(old, d)
+            diff = save_entry(conn, d, actor=actor)
+            (result.created if old is None else result.updated if diff else result.unchanged).append(d.id)
+        if archive_missing:
+            rows = conn.execute("SELECT id FROM entries WHERE origin = 'ingest' AND status != 'gearchiveerd'")
+            for (eid,) in rows.fetchall():
+                if eid not in seen:
+                    e = get_entry(conn, eid)
+                    e.status = "gearchiveerd"
+                    save_entry(conn, e, actor=actor, action="archive")
+                    result.archived.append(eid)
+    return result

@@ -11,7 +11,7 @@ from ingest.model import slugify
 from ingest.plans import Bottleneck, PlanDraft, example_plan_files, read_plan
 from ingest.registry import Registry, load_registry
 from kb.db import transaction
-from kb.store import audit, now
+from kb.audit import audit, now
 
 
 @dataclass

@@ -13,7 +13,7 @@
 
 The uploaded document enters the `documents` table only when a proposal is taken over (its
 entries cite it). Such documents are not segmented again by `praktijkwijzer ingest`
-(kb.store.list_documents leaves them out): for them, curators decide.
+(kb.documents.list_documents leaves them out): for them, curators decide.
 """
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from ingest.model import Draft, Source, fold, slugify
 from ingest.pipeline import build_drafts, document_meta
 from ingest.readers import read_bytes
 from ingest.registry import Registry, load_registry
+from kb.audit import audit, now
 from kb.db import transaction
-from kb.models import Entry
+from kb.entries import EntryNotFound, check_version, derive_fields, get_entry, save_entry, unique_entry_id
+from kb.models import CONTENT_FIELDS, Entry
 from kb.registry import organisation_gazetteer, upsert_organisation
-from kb.store import (CONTENT_FIELDS, EntryNotFound, _check_version, _derive, audit, get_entry, now, save_entry,
-                      unique_entry_id)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PROPOSAL_STATUSES = ("pending", "accepted", "merged", "rejected")
@@ -301,13 +301,13 @@ def merge(conn: sqlite3.Connection, proposal_id: int, *, actor: str, entry_id: s
         existing = get_entry(conn, target)
         if existing is None:
             raise EntryNotFound(target)
-        _check_version(conn, target, existing, expected_version)
+        check_version(conn, target, existing, expected_version)
         _ensure_document(conn, b)
         d = p.draft
         _known_references(conn, d, b)
         e = merged_entry(existing, d)
         if e.body != existing.body:
-            _derive(e)
+            derive_fields(e)
         changed = {f for f in CONTENT_FIELDS if getattr(e, f) != getattr(existing, f)}
         e.edited_fields = sorted(set(existing.edited_fields) | changed)
         save_entry(conn, e, actor=actor, action="merge", expected_version=existing.version,

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kb.db import transaction
-from kb.store import now
+from kb.audit import now
 
 ROLES = ("curator", "beheerder")
 ROLE_LABELS = {"curator": "Curator", "beheerder": "Beheerder"}

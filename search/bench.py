@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from kb.registry import CORPUS_DIR
-from kb.store import list_entries
+from kb.entries import list_entries
 
 BENCH_DIR = CORPUS_DIR / "bench"
 

@@ -31,7 +31,7 @@ from index.store import LoadedIndex, chunk_texts
 from ingest.model import Draft, fold
 from kb.models import Entry
 from kb.proposals import Match
-from kb.store import entry_text
+from kb.entries import entry_text
 
 SEMANTIC_WEIGHT = 0.4
 LEXICAL_WEIGHT = 0.4

@@ -23,7 +23,8 @@ from index.store import LoadedIndex
 from ingest.nlp import classify
 from kb.models import Entry
 from kb.registry import Registry, load_registry
-from kb.store import get_document, list_entries
+from kb.documents import get_document
+from kb.entries import list_entries
 
 MAX_QUERY_CHARS = 1000
 CANDIDATES = 100          # entries taken from each retriever before fusion

@@ -112,7 +112,7 @@ def entry_summary(e, registry=None) -> dict:
 
 
 def cmd_entries(args) -> int:
-    from kb.store import list_entries
+    from kb.entries import list_entries
     conn = _connect(args)
     entries = list_entries(conn, type=args.type, actielijn=args.actielijn, regio=_region_arg(args.regio),
                            thema=args.thema, branche=args.branche, label=args.label, status=args.status)
@@ -144,7 +144,8 @@ def _region_arg(value):
 
 
 def cmd_show(args) -> int:
-    from kb.store import get_document, get_entry
+    from kb.documents import get_document
+    from kb.entries import get_entry
     conn = _connect(args)
     e = get_entry(conn, args.id)
     if e is None:
@@ -178,7 +179,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from kb.store import stats
+    from kb.stats import stats
     conn = _connect(args)
     st = stats(conn)
     if args.json:

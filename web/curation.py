@@ -34,9 +34,8 @@ from starlette.datastructures import UploadFile
 from ingest.errors import IngestError
 from kb import proposals as P
 from kb.models import AUDIENCES, ENTRY_TYPES, PRACTICE_LABELS, STATUSES, TYPE_LABELS
-from kb.store import (EDITABLE_FIELDS, STATUS_LABELS, TRANSITIONS, EntryNotFound, TransitionError, ValidationError,
-                      VersionConflict, create_entry, edit_entry, entry_history, entry_version, entry_versions,
-                      get_entry, list_entries, restore_version, set_status)
+from kb.curation import EDITABLE_FIELDS, STATUS_LABELS, TRANSITIONS, TransitionError, ValidationError, create_entry, edit_entry, restore_version, set_status
+from kb.entries import EntryNotFound, VersionConflict, entry_history, entry_version, entry_versions, get_entry, list_entries
 from kb.users import ROLE_LABELS, AuthError, User, authenticate, create_user, list_users, set_active
 from web import auth
 from web.errors import html_error

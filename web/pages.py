@@ -20,7 +20,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from kb.models import slugify
-from kb.store import get_document, get_entry
+from kb.documents import get_document
+from kb.entries import get_entry
 from search.engine import MAX_QUERY_CHARS, QueryError
 from web import regions as R
 from web.errors import html_error
@@ -170,7 +171,7 @@ def item(request: Request, entry_id: str):
 
 
 def _public_documents(conn) -> list[dict]:
-    from kb.store import document_origin
+    from kb.documents import document_origin
     rows = conn.execute(
         "SELECT d.id, d.title, d.publisher, d.date, d.licence, d.path, count(DISTINCT e.id) AS n "
         "FROM documents d JOIN entry_sources s ON s.document_id = d.id "
@@ -186,7 +187,7 @@ def bronnen(request: Request):
 @router.get("/bronnen/{document_id}", response_class=HTMLResponse, name="bron")
 def bron(request: Request, document_id: str, van: int | None = Query(None, ge=0), tot: int | None = Query(None, ge=0),
          item: str | None = None):
-    from kb.store import document_origin
+    from kb.documents import document_origin
     conn = _services(request).conn()
     doc = get_document(conn, document_id)
     cited = sorted({(r[0], r[1]) for r in conn.execute(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from kb.store import REDACTIE_PREFIX
+from kb.documents import REDACTIE_PREFIX
 from web.present import type_label
 
 # ---------------------------------------------------------------- urls
@@ -20,7 +20,7 @@ def region_url(region_id: str) -> str:
 def source_url(document: str | None, start: int | None = None, end: int | None = None,
                entry_id: str | None = None) -> str | None:
     """The source page with the cited span highlighted and scrolled to (#passage). None for
-    the first text of an entry a curator wrote (kb.store._curator_document): not public."""
+    the first text of an entry a curator wrote (kb.documents.add_editorial_document): not public."""
     if not document or document.startswith(REDACTIE_PREFIX):
         return None
     params = {}

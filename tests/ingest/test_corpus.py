@@ -11,7 +11,8 @@ from ingest.clean import clean_block, first_sentence, one_line
 from ingest.pipeline import SOURCES_DIR
 from kb.loader import ingest
 from kb.db import connect
-from kb.store import get_document, get_entry, list_entries, save_entry
+from kb.documents import get_document
+from kb.entries import get_entry, list_entries, save_entry
 
 PROGRAMME = "vws-actieprogramma-werken-in-de-zorg-2018"
 

@@ -11,7 +11,8 @@ import pytest
 from kb import proposals as P
 from kb.backup import BackupError, export, import_backup
 from kb.db import connect
-from kb.store import create_entry, edit_entry, entry_versions, get_entry, set_status
+from kb.curation import create_entry, edit_entry, set_status
+from kb.entries import entry_versions, get_entry
 from kb.users import create_user, list_users
 from web.cli import main
 

@@ -11,8 +11,9 @@ from ingest.errors import IngestError
 from kb import proposals as P
 from kb.db import connect
 from kb.loader import ingest
-from kb.store import (TransitionError, ValidationError, VersionConflict, create_entry, edit_entry, entry_history,
-                      entry_versions, get_entry, list_documents, restore_version, set_status)
+from kb.curation import TransitionError, ValidationError, create_entry, edit_entry, restore_version, set_status
+from kb.documents import list_documents
+from kb.entries import VersionConflict, entry_history, entry_versions, get_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 PLURYN = "carriereswitchers-van-pluryn"
@@ -43,8 +44,8 @@ def test_concurrent_saves_from_two_connections_one_wins(kb_copy):
     conns = [connect(kb_copy), connect(kb_copy)]
     v = get_entry(conns[0], PLURYN).version
     get_entry(conns[0], PLURYN)
-    from kb.store import _derive
-    _derive(get_entry(conns[0], PLURYN))       # load spaCy once, outside the race
+    from kb.entries import derive_fields
+    derive_fields(get_entry(conns[0], PLURYN))       # load spaCy once, outside the race
     barrier = threading.Barrier(2)
     outcome: dict[str, object] = {}
 

@@ -8,7 +8,8 @@ import pytest
 from kb.db import SCHEMA_VERSION, SchemaTooNew, connect
 from kb.models import Entry, Source, slugify
 from kb.registry import load_registry, sync_registry
-from kb.store import audit_events, entry_versions, get_entry, save_entry
+from kb.audit import audit_events
+from kb.entries import entry_versions, get_entry, save_entry
 
 
 def test_fresh_database_settings_and_migrations(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from index.analysis import analyze
 from index.store import IndexMismatch, build, load, read_current, sync
 from kb.db import connect
-from kb.store import entry_text, get_entry, save_entry
+from kb.entries import entry_text, get_entry, save_entry
 from search.engine import Filters, QueryError, Searcher
 
 
@@ -136,7 +136,7 @@ def test_candidates_are_exactly_what_a_full_search_ranks(searcher):
 
 
 def test_spelling_corrections_never_come_from_unpublished_entries(kb_copy, index_root, encoder, tmp_path):
-    from kb.store import create_entry
+    from kb.curation import create_entry
     root = tmp_path / "idx"
     shutil.copytree(index_root, root)
     conn = connect(kb_copy)

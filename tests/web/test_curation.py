@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.db import connect
-from kb.store import get_entry
+from kb.entries import get_entry
 from kb.users import create_user, get_user
 
 PLURYN = "carriereswitchers-van-pluryn"
@@ -247,7 +247,7 @@ def test_edit_publish_search_archive_and_restore(app):
     assert "gepubliceerd</h3>" in text and "gearchiveerd</h3>" in text and "bewerkt</h3>" in text
     assert "gepubliceerd → gearchiveerd" in text and "ter review → gepubliceerd" in text
     assert "<ins> en Texel</ins>" in text and "<ins>Geen vacatures meer</ins>" in text
-    from kb.store import entry_history
+    from kb.entries import entry_history
     events = entry_history(connect(app.state.services.db_path), eid)
     by_action = {ev["action"]: ev for ev in events}
     assert by_action["publish"]["details"]["changes"]["status"] == ["ter_review", "gepubliceerd"]

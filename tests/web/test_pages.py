@@ -190,7 +190,8 @@ def test_entry_page_has_all_fields_source_and_related(client, conn):
 
 
 def test_source_page_highlights_the_cited_passage(client, conn):
-    from kb.store import get_document, get_entry
+    from kb.documents import get_document
+    from kb.entries import get_entry
     e = get_entry(conn, "carriereswitchers-van-pluryn")
     s = e.sources[0]
     doc = get_document(conn, s.document_id)
@@ -355,7 +356,7 @@ def test_plan_is_saved_only_on_request_by_a_curator(writable_app):
 def test_refresh_swaps_in_a_new_searcher(writable_app):
     from fastapi.testclient import TestClient
 
-    from kb.store import get_entry, save_entry
+    from kb.entries import get_entry, save_entry
     services = writable_app.state.services
     eid = "carriereswitchers-van-pluryn"
     q = {"q": "Pluryn carrièreswitchers omscholing zij-instromers", "k": 5}
