@@ -14,14 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from ingest.errors import IngestError
+from ingest.model import slugify
 from ingest.pipeline import Progress, build_drafts, document_meta, read_files
+from ingest.plans import example_plan_files, read_plan
 from ingest.readers import RawDocument
 from ingest.registry import Registry, load_registry
 from kb.db import transaction
 from kb.documents import list_documents, upsert_document
 from kb.entries import get_entry, save_entry
 from kb.models import CONTENT_FIELDS, Document, Entry
-from kb.plans import load_example_plans
+from kb.plans import get_plan, save_plan, to_plan
+from kb.regions import find_region
 from kb.registry import organisation_gazetteer, sync_registry, upsert_organisation
 
 
@@ -126,3 +130,29 @@ def apply_ingested(conn: sqlite3.Connection, drafts: list[Entry], *, actor: str 
                     save_entry(conn, e, actor=actor, action="archive")
                     result.archived.append(eid)
     return result
+
+
+# ---------------------------------------------------------------- the bundled example plans
+
+def load_example_plans(conn: sqlite3.Connection, registry: Registry | None = None,
+                       files: list[Path] | None = None) -> tuple[int, list[str]]:
+    """Store the bundled example plans (idempotent: an unchanged file is skipped).
+    Returns (number of plans stored or kept, Dutch warnings)."""
+    registry = registry or load_registry()
+    count, warnings = 0, []
+    for path in (example_plan_files() if files is None else files):
+        try:
+            draft = read_plan(path.read_bytes(), path.name, registry=registry)
+        except IngestError as err:
+            warnings.append(str(err))
+            continue
+        region = find_region(registry, draft.region)
+        if region is None:
+            warnings.append(f"{path.name}: regio '{draft.region}' niet herkend; plan overgeslagen.")
+            continue
+        plan = to_plan(draft, region, plan_id=slugify(path.stem, max_words=14))
+        old = get_plan(conn, plan.id)
+        if old is None or old.sha256 != plan.sha256:
+            save_plan(conn, plan, actor="ingest")
+        count += 1
+    return count, warnings

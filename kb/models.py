@@ -16,6 +16,30 @@ PRACTICE_LABELS = ("Koploper", "Falend Vooruit", "voorbeeld")
 STATUSES = ("concept", "ter_review", "gepubliceerd", "gearchiveerd")
 AUDIENCES = {"regio": "Zorgorganisaties en regionale partijen", "landelijk": "VWS en landelijke partijen"}
 
+# The kinds users tell apart (the "soort" of an entry): the type, and for practices the label.
+KINDS = ("koploper", "falend-vooruit", "voorbeeld", "advies", "bouwsteen", "beleid")
+KIND_LABELS = {"koploper": "Koploper", "falend-vooruit": "Falend Vooruit", "voorbeeld": "Voorbeeldpraktijk",
+               "advies": "Advies", "bouwsteen": "Bouwsteen", "beleid": "Beleid"}
+# The filter values that select each kind.
+KIND_FILTERS = {
+    "koploper": {"type": "praktijk", "label": "Koploper"},
+    "falend-vooruit": {"type": "praktijk", "label": "Falend Vooruit"},
+    "voorbeeld": {"type": "praktijk", "label": "voorbeeld"},
+    "advies": {"type": "advies"},
+    "bouwsteen": {"type": "bouwsteen"},
+    "beleid": {"type": "beleid"},
+}
+
+
+def kind_of(type_: str, label: str | None) -> str:
+    """The kind of an entry: 'koploper', 'falend-vooruit', 'voorbeeld' (practices, by label),
+    or its type ('advies', 'bouwsteen', 'beleid')."""
+    if type_ == "praktijk":
+        lab = (label or "voorbeeld").lower()
+        return {"koploper": "koploper", "falend vooruit": "falend-vooruit"}.get(lab, "voorbeeld")
+    return type_
+
+
 # Fields that describe an entry's content. A curator's edit to one of these is kept
 # when the source document is ingested again.
 CONTENT_FIELDS = (

@@ -1,17 +1,22 @@
-"""Regional plans (RAAT or a list of bottlenecks) and their weighted bottleneck statements."""
+"""Regional plans (RAAT or a list of bottlenecks) and their weighted bottleneck statements.
+
+The plan that represents a region (its page, recommendations, similar regions, the region
+overview and the `regions` command) is decided by one rule, `region_plan`: the region's most
+recently updated plan that has bottlenecks (ties: the lowest plan id). kb.plan_input builds
+plans from typed text and from uploaded files.
+"""
 from __future__ import annotations
 
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ingest.errors import IngestError
 from ingest.model import slugify
-from ingest.plans import Bottleneck, PlanDraft, example_plan_files, read_plan
-from ingest.registry import Registry, load_registry
-from kb.db import transaction
+from ingest.plans import Bottleneck, PlanDraft
 from kb.audit import audit, now
+from kb.db import transaction
+
+MAX_BOTTLENECKS = 40           # per plan: more cannot be matched within the time a page may take
 
 
 @dataclass
@@ -95,10 +100,33 @@ def list_plans(conn: sqlite3.Connection, region_id: str | None = None) -> list[P
     return [_row_plan(conn, r) for r in rows.fetchall()]
 
 
+_REPRESENTATIVE = ("SELECT p.* FROM plans p WHERE p.region_id IS NOT NULL {where} AND EXISTS "
+                   "(SELECT 1 FROM bottlenecks b WHERE b.plan_id = p.id) ORDER BY p.updated_at DESC, p.id")
+
+
 def region_plan(conn: sqlite3.Connection, region_id: str) -> Plan | None:
-    """The plan that represents a region: its most recently updated one."""
-    plans = list_plans(conn, region_id)
-    return plans[0] if plans else None
+    """The plan that represents a region: its most recently updated plan that has bottlenecks
+    (ties: the lowest plan id). None when the region has no such plan (nothing is guessed)."""
+    row = conn.execute(_REPRESENTATIVE.format(where="AND p.region_id = ?") + " LIMIT 1", (region_id,)).fetchone()
+    return _row_plan(conn, row) if row else None
+
+
+def region_plans(conn: sqlite3.Connection) -> dict[str, Plan]:
+    """region id -> the plan that represents it (the rule of `region_plan`), for every region
+    that has one."""
+    out: dict[str, Plan] = {}
+    for row in conn.execute(_REPRESENTATIVE.format(where="")).fetchall():
+        if row["region_id"] not in out:
+            out[row["region_id"]] = _row_plan(conn, row)
+    return out
+
+
+def plans_signature(conn: sqlite3.Connection) -> tuple:
+    """Changes whenever a plan or one of its bottlenecks is saved, changed or deleted (each of
+    those writes an audit event): a cache key for results computed over all plans."""
+    row = conn.execute("SELECT (SELECT count(*) FROM plans), "
+                       "(SELECT max(id) FROM audit_events WHERE entity = 'plan')").fetchone()
+    return tuple(row)
 
 
 def add_bottleneck(conn, plan_id: str, b: Bottleneck, *, actor: str = "cli") -> int:
@@ -106,6 +134,10 @@ def add_bottleneck(conn, plan_id: str, b: Bottleneck, *, actor: str = "cli") -> 
         if not conn.execute("SELECT 1 FROM plans WHERE id = ?", (plan_id,)).fetchone():
             raise PlanError(f"Plan '{plan_id}' bestaat niet.")
         n = conn.execute("SELECT coalesce(max(ord), -1) + 1 FROM bottlenecks WHERE plan_id = ?", (plan_id,)).fetchone()[0]
+        count = conn.execute("SELECT count(*) FROM bottlenecks WHERE plan_id = ?", (plan_id,)).fetchone()[0]
+        if count >= MAX_BOTTLENECKS:
+            raise PlanError(f"Plan '{plan_id}' heeft al {count} knelpunten; de grens is {MAX_BOTTLENECKS}. "
+                            "Verwijder eerst een knelpunt.")
         b.origin = "user"
         bid = _insert_bottleneck(conn, plan_id, n, b)
         conn.execute("UPDATE plans SET updated_at = ? WHERE id = ?", (now(), plan_id))
@@ -156,27 +188,3 @@ def to_plan(draft: PlanDraft, region_id: str | None, plan_id: str | None = None)
                 region_id=region_id, bottlenecks=draft.bottlenecks, example=draft.example, source=draft.source,
                 format=draft.format, sha256=draft.sha256, text=draft.text,
                 metadata=json.loads(json.dumps(draft.metadata, default=str)))
-
-
-def load_example_plans(conn: sqlite3.Connection, registry: Registry | None = None,
-                       files: list[Path] | None = None) -> tuple[int, list[str]]:
-    """Store the bundled example plans (idempotent: an unchanged file is skipped).
-    Returns (number of plans stored or kept, Dutch warnings)."""
-    registry = registry or load_registry()
-    count, warnings = 0, []
-    for path in (example_plan_files() if files is None else files):
-        try:
-            draft = read_plan(path.read_bytes(), path.name, registry=registry)
-        except IngestError as err:
-            warnings.append(str(err))
-            continue
-        ids = [r for r in registry.resolve_region(draft.region or "") if r != "landelijk"]
-        if len(ids) != 1:
-            warnings.append(f"{path.name}: regio '{draft.region}' niet herkend; plan overgeslagen.")
-            continue
-        plan = to_plan(draft, ids[0], plan_id=slugify(path.stem, max_words=14))
-        old = get_plan(conn, plan.id)
-        if old is None or old.sha256 != plan.sha256:
-            save_plan(conn, plan, actor="ingest")
-        count += 1
-    return count, warnings

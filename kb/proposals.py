@@ -139,6 +139,11 @@ def list_batches(conn: sqlite3.Connection) -> list[Batch]:
     return [get_batch(conn, r[0]) for r in conn.execute("SELECT id FROM import_batches ORDER BY id DESC")]
 
 
+def pending_count(conn: sqlite3.Connection) -> int:
+    """Proposals that still wait for a curator's decision."""
+    return conn.execute("SELECT count(*) FROM proposals WHERE status = 'pending'").fetchone()[0]
+
+
 def get_proposal(conn: sqlite3.Connection, proposal_id: int) -> Proposal | None:
     r = conn.execute("SELECT * FROM proposals WHERE id = ?", (int(proposal_id),)).fetchone()
     return _proposal(r) if r else None

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from kb.plans import Bottleneck, Plan, list_plans
+from kb.plans import Bottleneck, Plan, region_plans
 from kb.registry import Registry, load_registry
 from search.engine import Filters, QueryError, Searcher
 
@@ -213,10 +213,7 @@ def similar_regions(searcher: Searcher, conn: sqlite3.Connection, region_id: str
     Regions without a plan are listed separately, never guessed."""
     registry = searcher.registry
     names = registry.labels("regio")
-    plans = {}
-    for p in list_plans(conn):
-        if p.region_id and p.region_id not in plans and p.bottlenecks:
-            plans[p.region_id] = p
+    plans = region_plans(conn)          # the plan that represents each region (one rule, kb.plans)
     if region_id not in plans:
         return {"region": region_id, "has_plan": False, "similar": [],
                 "without_plan": sorted(r for r in names if r not in plans)}

@@ -90,3 +90,31 @@ def searcher(kb_path, index_root, encoder):
     from search.engine import Searcher
     conn = connect(kb_path)
     return Searcher(conn, load(index_root, expected_model=encoder.model_id, conn=conn), encoder)
+
+
+PLURYN = "carriereswitchers-van-pluryn"
+
+
+@pytest.fixture
+def curated(kb_copy):
+    """The corpus knowledge base after some curation: edits, status changes, a curator's
+    entry, an import with decisions, and an account (which a backup leaves out)."""
+    from kb import proposals as P
+    from kb.curation import create_entry, edit_entry, set_status
+    from kb.db import connect
+    from kb.entries import get_entry
+    from kb.users import create_user
+    conn = connect(kb_copy)
+    e = get_entry(conn, PLURYN)
+    edit_entry(conn, PLURYN, {"title": "Carrièreswitchers bij Pluryn", "body": e.body + "\nÉén extra zin — met “aanhalingstekens”."},
+               actor="anna", expected_version=e.version)
+    set_status(conn, PLURYN, "gearchiveerd", actor="anna")
+    n = create_entry(conn, {"title": "Nieuwe praktijk", "body": "Tekst. " * 120, "regions": ["zeeland"]}, actor="bob")
+    set_status(conn, n.id, "ter_review", actor="bob")
+    batch = P.upload(conn, "# Notitie\n\n## Een voorstel uit Zeeland\n\nDit is de tekst van het voorstel, lang genoeg "
+                           "om een kennisitem te worden.\n".encode(), "notitie.md", actor="anna",
+                     find_duplicates=lambda drafts: [P.Match(PLURYN, 0.5, 0.25, 0.125, 0.3, False)] * len(drafts))
+    P.accept(conn, batch.proposals[0].id, actor="anna")
+    create_user(conn, "anna", "Zeeland-regio-2024!", "beheerder", actor="test")
+    conn.close()
+    return kb_copy
