@@ -34,7 +34,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from kb.credentials import password_hash
 from kb.users import User, user_by_id
+from web.errors import html_error
 
 SESSION_COOKIE = "pw_sessie"
 SESSION_HOURS = 8
@@ -144,8 +146,8 @@ def current_user(request: Request) -> User | None:
         conn = request.app.state.services.conn()
         u = user_by_id(conn, int(data["u"]))
         if u is not None and u.active:
-            row = conn.execute("SELECT password_hash FROM users WHERE id = ?", (u.id,)).fetchone()
-            if row and hmac.compare_digest(_fingerprint(row[0]), str(data.get("p", ""))):
+            pw_hash = password_hash(conn, u.id)
+            if pw_hash and hmac.compare_digest(_fingerprint(pw_hash), str(data.get("p", ""))):
                 user = u
     request.state.pw_user = user
     return user
@@ -173,8 +175,7 @@ def apply_cookie(request: Request, response: Response) -> Response:
 
 def login_session(request: Request, response: Response, user: User) -> None:
     """A fresh session for `user` (new CSRF token: no session fixation)."""
-    conn = request.app.state.services.conn()
-    pw_hash = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user.id,)).fetchone()[0]
+    pw_hash = password_hash(request.app.state.services.conn(), user.id)
     data = {"u": user.id, "p": _fingerprint(pw_hash), "c": secrets.token_urlsafe(32), "t": int(time.time())}
     request.state.pw_session = data
     request.state.pw_user = user
@@ -288,7 +289,6 @@ def login_url(request: Request) -> str:
 
 
 def denied_response(request: Request, exc: Exception) -> Response:
-    from web.errors import html_error
     status = 401 if isinstance(exc, LoginRequired) else 403
     if wants_json(request):
         headers = {"WWW-Authenticate": 'Cookie realm="Praktijkwijzer beheer"'} if status == 401 else None

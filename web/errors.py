@@ -1,141 +1,32 @@
 """Errors for users, in Dutch: validation errors (422), not found (404) and the rest.
 
-The API answers with JSON {status, detail, errors[]}; pages with the error page."""
+The API answers with JSON {status, detail, errors[]} (web.messages); pages with the error page."""
 from __future__ import annotations
-
-import logging
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-log = logging.getLogger("praktijkwijzer.web")
-
-STATUS_TEXT = {
-    400: "De aanvraag is niet juist.",
-    401: "U moet eerst inloggen.",
-    403: "U heeft geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet (meer).",
-    405: "Deze bewerking is hier niet toegestaan.",
-    413: "De aanvraag of het bestand is te groot.",
-    415: "Dit soort bestand of aanvraag wordt niet ondersteund.",
-    422: "De invoer is niet geldig.",
-    429: "Te veel aanvragen; probeer het over een minuut opnieuw.",
-    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
-    503: "De dienst is tijdelijk niet beschikbaar. Probeer het later opnieuw.",
-}
-
-FIELD_NAMES = {"q": "zoekvraag", "k": "aantal", "limit": "aantal", "offset": "begin", "page": "pagina",
-               "pagina": "pagina", "bottlenecks": "knelpunten", "weights": "gewichten", "region": "regio",
-               "regio": "regio", "text": "tekst", "weight": "gewicht", "type": "soort", "label": "label",
-               "thema": "thema", "branche": "branche", "actielijn": "actielijn", "body": "inhoud",
-               "diversiteit": "diversiteit", "formaat": "formaat"}
-
-
-def _plural(n, one: str, many: str) -> str:
-    return one if n == 1 else many
-
-
-def dutch_message(err: dict) -> str:
-    """One pydantic error (as in RequestValidationError.errors()) -> a Dutch sentence."""
-    t = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if t == "missing":
-        return "Dit veld is verplicht."
-    if t in ("string_too_short",):
-        n = ctx.get("min_length", 1)
-        return "Dit veld mag niet leeg zijn." if n == 1 else f"Vul minstens {n} tekens in."
-    if t == "string_too_long":
-        return f"Dit veld mag hoogstens {ctx.get('max_length')} tekens bevatten."
-    if t == "too_short":
-        n = ctx.get("min_length", 1)
-        return f"Geef minstens {n} {_plural(n, 'waarde', 'waarden')} op."
-    if t == "too_long":
-        n = ctx.get("max_length")
-        return f"Geef hoogstens {n} {_plural(n, 'waarde', 'waarden')} op."
-    if t in ("int_parsing", "int_type", "int_from_float"):
-        return "Vul een geheel getal in."
-    if t in ("float_parsing", "float_type", "decimal_parsing"):
-        return "Vul een getal in."
-    if t == "greater_than_equal":
-        return f"De waarde moet minstens {ctx.get('ge')} zijn."
-    if t == "greater_than":
-        return f"De waarde moet groter zijn dan {ctx.get('gt')}."
-    if t == "less_than_equal":
-        return f"De waarde mag hoogstens {ctx.get('le')} zijn."
-    if t == "less_than":
-        return f"De waarde moet kleiner zijn dan {ctx.get('lt')}."
-    if t in ("bool_parsing", "bool_type"):
-        return "Vul ja of nee in (true of false)."
-    if t in ("string_type", "string_unicode"):
-        return "Verwacht tekst."
-    if t in ("list_type", "tuple_type", "set_type"):
-        return "Verwacht een lijst."
-    if t in ("dict_type", "model_type", "model_attributes_type"):
-        return "Verwacht een object met velden."
-    if t == "json_invalid":
-        return "De inhoud is geen geldige JSON."
-    if t in ("literal_error", "enum"):
-        return f"Kies een van deze waarden: {ctx.get('expected', '')}."
-    if t == "extra_forbidden":
-        return "Dit veld is onbekend."
-    if t == "value_error":
-        e = ctx.get("error")
-        return str(e) if e else "Ongeldige waarde."
-    if t == "url_parsing":
-        return "Vul een geldig webadres in."
-    return "Ongeldige waarde."
-
-
-def _field(loc) -> str | None:
-    names = [str(x) for x in loc if isinstance(x, str) and x not in ("query", "body", "path", "form")
-             and x not in ("str", "BottleneckIn") and not x.startswith("function-")]
-    return names[-1] if names else None
-
-
-def translate(errors: list[dict]) -> list[dict]:
-    """Pydantic errors -> [{loc, field, msg (Dutch), type}], one per place."""
-    out, seen = [], set()
-    for e in errors:
-        loc = list(e.get("loc", ()))
-        union = [x for x in loc if x in ("str", "BottleneckIn")]
-        simple = tuple(x for x in loc if x not in ("str", "BottleneckIn"))
-        msg = dutch_message(e)
-        if union and loc[-1] in ("str", "BottleneckIn"):
-            msg = "Verwacht een knelpunt als tekst, of als object met 'text' en 'weight'."
-        if simple in seen:
-            continue
-        seen.add(simple)
-        out.append({"loc": list(simple), "field": _field(loc), "msg": msg, "type": e.get("type", "")})
-    return out
-
-
-def summary(items: list[dict]) -> str:
-    parts = []
-    for it in items:
-        f = it.get("field")
-        name = FIELD_NAMES.get(f, f) if f else None
-        parts.append(f"{name}: {it['msg']}" if name else it["msg"])
-    return "De invoer is niet geldig. " + " ".join(parts) if parts else STATUS_TEXT[422]
-
+from web.messages import STATUS_TEXT, error_body, summary, translate
+from web.templating import templates
 
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
 def json_error(status: int, detail: str, errors: list[dict] | None = None, headers=None) -> JSONResponse:
-    return JSONResponse({"status": status, "detail": detail, "errors": errors or []}, status_code=status,
-                        headers=headers)
+    return JSONResponse(error_body(status, detail, errors), status_code=status, headers=headers)
 
 
-def html_error(request: Request, status: int, message: str, *, title: str | None = None, details=None):
-    from web.templating import templates
+def html_error(request: Request, status: int, message: str, *, title: str | None = None, details=None,
+               links: list[tuple[str, str]] | None = None):
+    """The error page; `details` are extra lines, `links` (href, text) pages to go on to."""
     titles = {404: "Pagina niet gevonden", 413: "Te groot", 422: "Invoer niet geldig", 500: "Er ging iets mis",
               503: "Tijdelijk niet beschikbaar"}
     return templates.TemplateResponse(request, "fout.html", {
         "status": status, "title": title or titles.get(status, "Fout"), "message": message,
-        "details": details or []}, status_code=status)
+        "details": details or [], "links": links or []}, status_code=status)
 
 
 def error_response(request: Request, status: int, message: str, errors: list[dict] | None = None, headers=None):
@@ -166,8 +57,3 @@ def _english(text: str) -> bool:
 
 async def unavailable_handler(request: Request, exc: Exception):
     return error_response(request, 503, str(exc))
-
-
-async def server_error_handler(request: Request, exc: Exception):
-    log.exception("Onverwachte fout bij %s %s", request.method, request.url.path)
-    return error_response(request, 500, STATUS_TEXT[500])

@@ -11,7 +11,7 @@ log = logging.getLogger("praktijkwijzer.web")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-# The interactive API documentation (Swagger UI, served from this machine by web.docs) sets
+# The interactive API documentation (Swagger UI, served from this machine by web.routes.docs) sets
 # style attributes while it renders: only that page may use inline styles. Scripts stay 'self'.
 DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")

@@ -1,4 +1,4 @@
-"""Presentation helpers shared by pages, API and downloads: labels, safe highlighting, CSV."""
+"""Presentation helpers shared by pages, API, CLI and downloads: labels, safe highlighting, CSV."""
 from __future__ import annotations
 
 import csv
@@ -8,34 +8,14 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-from kb.models import AUDIENCES
-
-TYPE_NAMES = {"praktijk": "Praktijk", "advies": "Advies", "bouwsteen": "Bouwsteen", "beleid": "Beleid"}
-LABEL_NAMES = {"koploper": "Koploper", "falend vooruit": "Falend Vooruit", "voorbeeld": "Voorbeeldpraktijk"}
-# The "soort" facet: one choice per kind users tell apart (type plus, for practices, label).
-KINDS = [
-    ("koploper", "Koploper", {"type": "praktijk", "label": "Koploper"}),
-    ("falend-vooruit", "Falend Vooruit", {"type": "praktijk", "label": "Falend Vooruit"}),
-    ("voorbeeld", "Voorbeeldpraktijk", {"type": "praktijk", "label": "voorbeeld"}),
-    ("advies", "Advies", {"type": "advies"}),
-    ("bouwsteen", "Bouwsteen", {"type": "bouwsteen"}),
-    ("beleid", "Beleid", {"type": "beleid"}),
-]
-
-
-def kind_of(type_: str, label: str | None) -> str:
-    """The facet key of an entry: 'koploper', 'falend-vooruit', 'voorbeeld', 'advies', ..."""
-    if type_ == "praktijk":
-        lab = (label or "voorbeeld").lower()
-        return {"koploper": "koploper", "falend vooruit": "falend-vooruit"}.get(lab, "voorbeeld")
-    return type_
+from kb.models import AUDIENCES, KIND_LABELS, TYPE_LABELS, kind_of
 
 
 def type_label(type_: str, label: str | None = None, number: str | None = None) -> str:
     """What users see: Koploper / Falend Vooruit / Voorbeeldpraktijk / Advies / Bouwsteen IV / Beleid."""
     if type_ == "praktijk":
-        return LABEL_NAMES.get((label or "voorbeeld").lower(), label or "Praktijk")
-    name = TYPE_NAMES.get(type_, type_)
+        return KIND_LABELS[kind_of(type_, label)]
+    name = TYPE_LABELS.get(type_, type_)
     if type_ == "bouwsteen" and number:
         return f"{name} {number}"
     return name

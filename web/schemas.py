@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kb.plan_input import MAX_BOTTLENECK_CHARS, MAX_WEIGHT
+from kb.plans import MAX_BOTTLENECKS
+from web.params import MATCH_K
+
 
 class ErrorItem(BaseModel):
     loc: list[str | int] = Field(description="Waar de fout zit, bijvoorbeeld ['query', 'k'].")
@@ -236,8 +240,8 @@ class SimilarResponse(BaseModel):
 
 
 class BottleneckIn(BaseModel):
-    text: str = Field(min_length=1, max_length=1000, description="Het knelpunt, in een of enkele zinnen.")
-    weight: float = Field(1.0, gt=0, le=100, description="Hoe zwaar het knelpunt telt (standaard 1).")
+    text: str = Field(min_length=1, max_length=MAX_BOTTLENECK_CHARS, description="Het knelpunt, in een of enkele zinnen.")
+    weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, description="Hoe zwaar het knelpunt telt (standaard 1).")
 
 
 class MatchRequest(BaseModel):
@@ -247,11 +251,11 @@ class MatchRequest(BaseModel):
         "weights": [2, 1], "region": "Drechtsteden"}]})
 
     bottlenecks: list[str | BottleneckIn] = Field(
-        min_length=1, max_length=40,
+        min_length=1, max_length=MAX_BOTTLENECKS,
         description="De knelpunten: tekst, of {text, weight}.")
     weights: list[float] | None = Field(None, description="Gewichten in dezelfde volgorde (elk > 0).")
     region: str | None = Field(None, description="Regio (naam, nummer of id); markeert wat al in de regio loopt.")
-    k: int = Field(10, ge=1, le=50, description="Aantal aanbevolen praktijken.")
+    k: int = Field(10, **MATCH_K, description="Aantal aanbevolen praktijken.")
 
     @field_validator("bottlenecks")
     @classmethod
@@ -260,8 +264,8 @@ class MatchRequest(BaseModel):
             text = item if isinstance(item, str) else item.text
             if not text.strip():
                 raise ValueError("Een knelpunt mag niet leeg zijn.")
-            if len(text) > 1000:
-                raise ValueError("Een knelpunt mag hoogstens 1000 tekens lang zijn.")
+            if len(text) > MAX_BOTTLENECK_CHARS:
+                raise ValueError(f"Een knelpunt mag hoogstens {MAX_BOTTLENECK_CHARS} tekens lang zijn.")
         return v
 
     @field_validator("weights")

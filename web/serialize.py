@@ -32,6 +32,11 @@ def source_url(document: str | None, start: int | None = None, end: int | None =
     return f"/bronnen/{quote(document)}{q}" + ("#passage" if "van" in params else "")
 
 
+def citations_out(citations: list[dict], entry_id: str) -> list[dict]:
+    """An entry's citations (kb.published.entry_citations) with the link to each passage."""
+    return [c | {"url": source_url(c["document"], c["start"], c["end"], entry_id)} for c in citations]
+
+
 def source_dict(src: dict, entry_id: str) -> dict:
     src = dict(src or {})
     all_ = [dict(c, url=source_url(c.get("document"), c.get("start"), c.get("end"), entry_id))

@@ -1,10 +1,16 @@
 """What the web application needs at run time: the database, the encoder, the live Searcher.
 
-One `Services` object per app (app.state.services). Pages and API handlers ask it for
+One `Services` object per app (app.state.services). Route handlers get it, a database
+connection of their own and the registry through the typed dependencies of web.deps; they ask it for
 
-* `conn()`      a SQLite connection for the current thread (kb.db.connect, opened once per thread);
+* `open()`      a new SQLite connection (web.deps gives each request its own, closed afterwards);
+* `conn()`      a SQLite connection for the current thread (opened once per thread), for code
+                that runs outside a request's dependencies (login checks, the curation task);
 * `searcher()`  the live Searcher, loaded lazily on first use;
-* `locked()`    a context manager that serialises calls into the Searcher (see below).
+* `locked()`    a context manager that serialises calls into the Searcher (see below);
+* `cached()`    a small result cache tied to the live Searcher's generation.
+
+This is the web's only runtime module: all SQL lives below web/ (kb, index, search).
 
 `refresh()` brings the index up to date with the database (index.store.sync, only changed
 entries are encoded again), builds a complete new Searcher on it and only then swaps the
@@ -25,7 +31,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from index.store import IndexMismatch
+from index.encoder import load_encoder
+from index.store import IndexMismatch, db_checksum, load, sync
+from kb.db import connect
+from kb.registry import Registry, load_registry
+from search.duplicates import finder_for
+from search.engine import Searcher
 
 
 class ServiceUnavailable(RuntimeError):
@@ -52,31 +63,30 @@ class Services:
 
     # ------------------------------------------------------------ database
 
+    def open(self) -> sqlite3.Connection:
+        """A new connection to the database (the caller closes it)."""
+        return connect(self.db_path)
+
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use, kept for the thread's life)."""
         c = getattr(self._local, "conn", None)
         if c is None:
-            from kb.db import connect
             c = connect(self.db_path)
             self._local.conn = c
         return c
 
-    def registry(self):
-        from kb.registry import load_registry
+    def registry(self) -> Registry:
         return load_registry()
 
     # ------------------------------------------------------------ model and searcher
 
     def encoder(self):
         if self._encoder is None:
-            from index.encoder import load_encoder
             self._encoder = load_encoder(self.model)
         return self._encoder
 
     def _build_searcher(self, conn: sqlite3.Connection):
         """A complete Searcher over the live index generation, verified against `conn`."""
-        from index.store import load
-        from search.engine import Searcher
         encoder = self.encoder()
         index = load(self.index_root, expected_model=encoder.model_id, conn=conn)
         searcher = Searcher(conn, index, encoder)
@@ -89,7 +99,6 @@ class Services:
             return s
         with self._refresh_lock:
             if self._searcher is None:
-                from kb.db import connect
                 try:
                     s = self._build_searcher(connect(self.db_path))
                 except IndexMismatch as err:
@@ -134,8 +143,6 @@ class Services:
         Only changed entries are encoded again. The old Searcher keeps serving until the new
         one is complete; if the database changes while we build, we sync again (at most a few
         times). Returns the changes: {'added': [...], 'updated': [...], 'removed': [...]}."""
-        from index.store import db_checksum, sync
-        from kb.db import connect
         with self._refresh_lock:
             total: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}
             last_error: Exception | None = None
@@ -157,6 +164,16 @@ class Services:
                 self._install(searcher)
                 return total
             raise ServiceUnavailable(f"De zoekindex kon niet worden bijgewerkt: {last_error}")
+
+    def duplicate_finder(self):
+        """(live Searcher, its near-duplicate finder); the finder is kept with its Searcher
+        until the next swap."""
+        searcher = self.searcher()
+        finder = searcher.__dict__.get("_duplicate_finder")
+        if finder is None:
+            finder = finder_for(searcher)
+            searcher.__dict__["_duplicate_finder"] = finder
+        return searcher, finder
 
     # ------------------------------------------------------------ small result cache
 

@@ -1,7 +1,7 @@
 """The Jinja2 environment of the web pages (autoescaping on) with its filters and globals.
 
-A later module (for example curation) renders its own pages with the same environment:
-`from web.templating import templates` and extend `base.html`.
+Every route module renders with this environment (web.views.render, web.curation_views.render);
+pages extend `base.html`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ env.autoescape = True            # every template, whatever its extension
 env.trim_blocks = True
 env.lstrip_blocks = True
 
-# Main navigation; a later task may add items through the `nav_extra` block of base.html.
+# Main navigation; the curation pages add their item through the `nav_extra` block of base.html.
 NAV = [("/", "Zoeken", "zoeken"), ("/regios", "Regio's", "regios"), ("/plan-toetsen", "Plan toetsen", "plan"),
        ("/bronnen", "Bronnen", "bronnen"), ("/over", "Over", "over")]
 
