@@ -7,56 +7,35 @@ from __future__ import annotations
 
 import sys
 
-from web.cli import _connect, _console, _progress
-
-
-def _step(progress, task):
-    """A progress callback for the rich bar; without a terminal, each new step is printed once."""
-    last = [None]
-
-    def step(desc, done, total):
-        progress.update(task, description=desc, completed=done, total=max(total, 1))
-        if progress.disable and desc != last[0]:
-            last[0] = desc
-            print(f"  {desc} ...", file=sys.stderr, flush=True)
-    return step
-
-
-def _ingest_func():
-    try:
-        from kb.loader import ingest
-    except ImportError:                      # before the loader existed
-        from ingest.pipeline import ingest
-    return ingest
+from web.cli.common import EXIT_FAILED, EXIT_INVALID, connect_db, console, db_location, progress, stepper
 
 
 def prepare(args, con) -> bool:
     """Make sure the knowledge base and the index are ready. False (message printed) if not."""
     from index.encoder import load_encoder
     from index.store import IndexMismatch, index_dir_for, load, read_current, sync
-    conn = _connect(args)
-    n = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-    if not n:
+    from kb.loader import ingest
+    from kb.stats import entry_count
+    conn = connect_db(args, create=True)
+    if not entry_count(conn):
         con.print("De kennisbank is leeg: de meegeleverde bronnen worden ingelezen (eenmalig).")
-        with _progress() as progress:
-            task = progress.add_task("Inlezen", total=1)
-            report = _ingest_func()(conn, None, progress=_step(progress, task))
+        with progress() as bar:
+            report = ingest(conn, None, progress=stepper(bar, bar.add_task("Inlezen", total=1), echo=True))
         if not report.ok:
             for err in report.errors:
                 con.print(f"[bold red]Fout:[/] {err}")
             return False
-        n = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-        con.print(f"Ingelezen: {n} kennisitems uit {len(report.documents)} documenten"
-                  + (f", {report.plans} voorbeeldplannen." if getattr(report, "plans", 0) else "."))
-    root = index_dir_for(args.db)
-    with _progress() as progress:
-        task = progress.add_task("Taalmodel laden", total=1)
+        con.print(f"Ingelezen: {entry_count(conn)} kennisitems uit {len(report.documents)} documenten"
+                  + (f", {report.plans} voorbeeldplannen." if report.plans else "."))
+    root = index_dir_for(db_location(args))
+    with progress() as bar:
+        task = bar.add_task("Taalmodel laden", total=1)
         try:
             encoder = load_encoder(getattr(args, "model", None))
         except ValueError as err:
             con.print(f"[bold red]Fout:[/] {err}")
             return False
-        progress.update(task, completed=1)
+        bar.update(task, completed=1)
     ok = False
     if read_current(root):
         try:
@@ -67,9 +46,9 @@ def prepare(args, con) -> bool:
     else:
         con.print("Er is nog geen zoekindex; die wordt nu opgebouwd (eenmalig, ongeveer een minuut).")
     if not ok:
-        with _progress() as progress:
-            task = progress.add_task("Zoekindex opbouwen", total=1)
-            manifest, changes = sync(conn, encoder, root, progress=_step(progress, task))
+        with progress() as bar:
+            manifest, changes = sync(conn, encoder, root,
+                                     progress=stepper(bar, bar.add_task("Zoekindex opbouwen", total=1), echo=True))
         con.print(f"Zoekindex klaar: {manifest.n_entries} kennisitems, {manifest.n_vectors} vectoren.")
     conn.close()
     return True
@@ -92,25 +71,25 @@ def cmd_serve(args) -> int:
 
     from kb.db import SchemaTooNew
     from web.app import create_app
-    con = _console()
+    con = console()
     if not 0 < args.port < 65536:
         con.print(f"[bold red]Fout:[/] poort {args.port} bestaat niet; kies een getal tussen 1 en 65535.")
-        return 2
+        return EXIT_INVALID
     if not _port_free(args.host, args.port):
         con.print(f"[bold red]Fout:[/] poort {args.port} op {args.host} is al in gebruik (draait Praktijkwijzer al?). "
                   "Kies een andere poort met --port, bijvoorbeeld --port 8001.")
-        return 1
+        return EXIT_FAILED
     try:
         if not prepare(args, con):
-            return 1
+            return EXIT_FAILED
     except SchemaTooNew as err:
         con.print(f"[bold red]Fout:[/] {err}")
-        return 1
-    app = create_app(args.db, None, model=getattr(args, "model", None))
-    with _progress() as progress:
-        task = progress.add_task("Zoekfunctie starten", total=1)
+        return EXIT_FAILED
+    app = create_app(db_location(args), None, model=getattr(args, "model", None))
+    with progress() as bar:
+        task = bar.add_task("Zoekfunctie starten", total=1)
         app.state.services.searcher()            # load now, so the first visitor does not wait
-        progress.update(task, completed=1)
+        bar.update(task, completed=1)
     host = f"[{args.host}]" if ":" in args.host else args.host
     con.print(f"Praktijkwijzer draait op [bold]http://{host}:{args.port}[/] (API: http://{host}:{args.port}/docs). "
               "Stoppen: Ctrl+C.")

@@ -1,4 +1,4 @@
-"""CLI commands of the curation stage: accounts (users), backup (export) and restore (import-backup)."""
+"""CLI commands for curation: accounts (users), backup (export) and restore (import-backup)."""
 from __future__ import annotations
 
 import getpass
@@ -7,14 +7,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-from web.cli import _connect, _console, _print_json
+from web.cli.common import CliError, connect_db, console, id_column, print_json
 
 CLI_ACTOR = "opdrachtregel"
+# Dutch names of the record kinds of a backup (kb.backup), for the summary after `export`.
+RECORD_LABELS = {"taxonomy": "taxonomiewaarden", "region": "regio's", "region_alias": "regionamen",
+                 "organisation": "organisaties", "organisation_alias": "organisatienamen",
+                 "organisation_region": "koppelingen organisatie-regio", "document": "documenten",
+                 "curator_document": "redactieteksten", "entry": "kennisitems", "plan": "plannen",
+                 "bottleneck": "knelpunten", "audit_event": "auditregels", "import_batch": "imports",
+                 "proposal": "importvoorstellen"}
 
 
-def _err(message: str, code: int = 1) -> int:
-    print(f"Fout: {message}", file=sys.stderr)
-    return code
+def backup_summary(counts: dict[str, int]) -> str:
+    """'115 kennisitems, 5 documenten, ...' in the backup's record order."""
+    return ", ".join(f"{n} {RECORD_LABELS.get(k, k)}" for k, n in counts.items())
 
 
 def _actor() -> str:
@@ -29,47 +36,48 @@ def _read_password(args) -> str | None:
         line = sys.stdin.readline()
         return line[:-1] if line.endswith("\n") else line
     if not sys.stdin.isatty():
-        raise SystemExit("Fout: er is geen terminal om het wachtwoord in te typen. Geef het wachtwoord via "
+        raise CliError("Er is geen terminal om het wachtwoord in te typen. Geef het wachtwoord via "
                          "standaardinvoer met --wachtwoord-stdin.")
     first = getpass.getpass("Wachtwoord: ")
     second = getpass.getpass("Herhaal het wachtwoord: ")
     if first != second:
-        raise SystemExit("Fout: de twee wachtwoorden zijn niet gelijk. Er is niets gewijzigd.")
+        raise CliError("De twee wachtwoorden zijn niet gelijk. Er is niets gewijzigd.")
     return first
 
 
 def cmd_users_add(args) -> int:
     from kb.users import AuthError, MIN_PASSWORD, check_password, check_role, check_username, create_user
-    conn = _connect(args)
     try:
         name = check_username(args.naam)
         check_role(args.rol)
         password = _read_password(args)
         check_password(password, name)
-        user = create_user(conn, name, password, args.rol, actor=_actor())
+        # the first beheerder may be created before the first `serve`: this may create the database
+        user = create_user(connect_db(args, create=True), name, password, args.rol, actor=_actor())
     except AuthError as err:
-        return _err(str(err))
-    _console().print(f"Gebruiker [bold]{user.username}[/] aangemaakt met rol {user.role}. "
+        raise CliError(str(err)) from None
+    console().print(f"Gebruiker [bold]{user.username}[/] aangemaakt met rol {user.role}. "
                      f"(Wachtwoorden hebben minstens {MIN_PASSWORD} tekens.)")
     return 0
 
 
 def cmd_users_list(args) -> int:
     from kb.users import ROLE_LABELS, list_users
-    conn = _connect(args)
+    conn = connect_db(args)
     users = list_users(conn)
     if args.json:
-        _print_json([{"username": u.username, "role": u.role, "active": u.active, "created_at": u.created_at,
+        print_json([{"username": u.username, "role": u.role, "active": u.active, "created_at": u.created_at,
                       "locked_until": u.locked_until} for u in users])
         return 0
-    con = _console()
+    con = console()
     if not users:
         con.print("Er zijn nog geen gebruikers. Maak de eerste beheerder aan met "
                   "[bold]praktijkwijzer users add NAAM --rol beheerder[/].")
         return 0
     from rich.table import Table
     t = Table(title=f"{len(users)} gebruikers", title_justify="left")
-    for col in ("Gebruikersnaam", "Rol", "Actief", "Aangemaakt", "Geblokkeerd tot"):
+    id_column(t, "Gebruikersnaam")
+    for col in ("Rol", "Actief", "Aangemaakt", "Geblokkeerd tot"):
         t.add_column(col)
     for u in users:
         t.add_row(u.username, ROLE_LABELS[u.role], "ja" if u.active else "nee", u.created_at, u.locked_until or "")
@@ -79,12 +87,12 @@ def cmd_users_list(args) -> int:
 
 def _set_active(args, active: bool) -> int:
     from kb.users import AuthError, set_active
-    conn = _connect(args)
+    conn = connect_db(args)
     try:
         u = set_active(conn, args.naam, active, actor=_actor())
     except AuthError as err:
-        return _err(str(err))
-    _console().print(f"Gebruiker [bold]{u.username}[/] is {'weer actief' if active else 'uitgeschakeld'}.")
+        raise CliError(str(err))
+    console().print(f"Gebruiker [bold]{u.username}[/] is {'weer actief' if active else 'uitgeschakeld'}.")
     return 0
 
 
@@ -98,16 +106,16 @@ def cmd_users_enable(args) -> int:
 
 def cmd_users_password(args) -> int:
     from kb.users import AuthError, check_password, get_user, set_password
-    conn = _connect(args)
+    conn = connect_db(args)
     try:
         if get_user(conn, args.naam) is None:
-            return _err(f"Gebruiker '{args.naam}' bestaat niet.")
+            raise CliError(f"Gebruiker '{args.naam}' bestaat niet.")
         password = _read_password(args)
         check_password(password, args.naam)
         u = set_password(conn, args.naam, password, actor=_actor())
     except AuthError as err:
-        return _err(str(err))
-    _console().print(f"Het wachtwoord van [bold]{u.username}[/] is gewijzigd; een blokkade is opgeheven.")
+        raise CliError(str(err))
+    console().print(f"Het wachtwoord van [bold]{u.username}[/] is gewijzigd; een blokkade is opgeheven.")
     return 0
 
 
@@ -115,14 +123,14 @@ def cmd_users_password(args) -> int:
 
 def cmd_export(args) -> int:
     from kb.backup import export
-    conn = _connect(args)
+    conn = connect_db(args)
     if not args.pad or args.pad == "-":
         counts = export(conn, sys.stdout)
         sys.stdout.flush()
     else:
         target = Path(args.pad)
         if target.is_dir():
-            return _err(f"'{target}' is een map; geef een bestandsnaam, bijvoorbeeld {target / 'backup.jsonl'}.")
+            raise CliError(f"'{target}' is een map; geef een bestandsnaam, bijvoorbeeld {target / 'backup.jsonl'}.")
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
@@ -134,15 +142,14 @@ def cmd_export(args) -> int:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    print(f"Back-up geschreven{'' if not args.pad or args.pad == '-' else ' naar ' + args.pad}: {summary}.",
-          file=sys.stderr)
+    print(f"Back-up geschreven{'' if not args.pad or args.pad == '-' else ' naar ' + args.pad}: "
+          f"{backup_summary(counts)}.", file=sys.stderr)
     return 0
 
 
 def cmd_import_backup(args) -> int:
     from kb.backup import BackupError, import_backup
-    conn = _connect(args)
+    conn = connect_db(args, create=True)
     try:
         if args.pad == "-":
             counts = import_backup(conn, sys.stdin)
@@ -150,12 +157,12 @@ def cmd_import_backup(args) -> int:
             with open(args.pad, encoding="utf-8", newline="") as fh:
                 counts = import_backup(conn, fh)
     except FileNotFoundError:
-        return _err(f"Het bestand '{args.pad}' bestaat niet.")
+        raise CliError(f"Het bestand '{args.pad}' bestaat niet.")
     except UnicodeDecodeError:
-        return _err(f"Het bestand '{args.pad}' is geen UTF-8-tekst en dus geen back-up van Praktijkwijzer.")
+        raise CliError(f"Het bestand '{args.pad}' is geen UTF-8-tekst en dus geen back-up van Praktijkwijzer.")
     except (OSError, BackupError) as err:
-        return _err(str(err))
-    con = _console()
+        raise CliError(str(err))
+    con = console()
     con.print(f"Back-up hersteld: {counts.get('entry', 0)} kennisitems, {counts.get('document', 0)} documenten, "
               f"{counts.get('plan', 0)} plannen, {counts.get('audit_event', 0)} auditregels.")
     con.print("Bouw nu de zoekindex met [bold]praktijkwijzer reindex[/]. Accounts zitten niet in een back-up: "

@@ -1,4 +1,4 @@
-"""Dutch messages for argparse (help, usage and errors), installed on import.
+"""Dutch messages for argparse (help, usage and errors): `install()`.
 
 argparse looks its messages up through gettext; we replace that lookup with a table."""
 import argparse
@@ -29,5 +29,6 @@ def _n(singular: str, plural: str, n: int) -> str:
     return _(singular if n == 1 else plural)
 
 
-argparse._ = _
-argparse.ngettext = _n
+def install() -> None:
+    argparse._ = _
+    argparse.ngettext = _n

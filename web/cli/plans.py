@@ -1,19 +1,12 @@
-"""CLI commands for regional plans and regions: plan add/match/list/show/knelpunt, regions."""
+"""CLI commands for regional plans and regions: plan add/match/list/knelpunt, regions [similar]."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from web.cli import _connect, _console, _print_json
-
-
-def _region(value: str) -> str:
-    from kb.registry import load_registry
-    ids = [r for r in load_registry().resolve_region(value) if r != "landelijk"]
-    if len(ids) != 1:
-        raise SystemExit(f"Onbekende of meervoudige regio: {value!r}. "
-                         "Zie 'praktijkwijzer regions' voor de 28 regio's en hun namen.")
-    return ids[0]
+from web.cli.common import (CliError, EXIT_INVALID, check_ranges, connect_db, console, id_column, invalid_value,
+                            print_json, region_option, registry)
+from web.params import MATCH_K, SIMILAR_K
 
 
 def _read_plan_file(path: str):
@@ -23,27 +16,36 @@ def _read_plan_file(path: str):
     try:
         data = p.read_bytes()
     except OSError:
-        raise SystemExit(f"Fout: het bestand '{path}' bestaat niet of kan niet worden gelezen.")
+        raise CliError(f"Het bestand '{path}' bestaat niet of kan niet worden gelezen.", status=404,
+                       code=EXIT_INVALID) from None
     try:
         return read_plan(data, p.name)
     except IngestError as err:
-        raise SystemExit(f"Fout: {err}")
+        raise CliError(str(err), status=422, code=EXIT_INVALID) from None
+
+
+def _plan_of(draft, region: str | None):
+    """The plan of a file (kb.plan_input: more than the cap is refused, never cut off)."""
+    from kb.plan_input import PlanInputError, uploaded_plan
+    try:
+        return uploaded_plan(draft, region)
+    except PlanInputError as err:
+        raise invalid_value("bestand", str(err)) from None
 
 
 def cmd_plan_add(args) -> int:
-    from kb.plans import to_plan
     from kb.plans import save_plan
-    region = _region(args.regio)
+    region = region_option(args.regio)
     draft = _read_plan_file(args.pad)
+    plan = _plan_of(draft, region)
     if draft.region:
-        from kb.registry import load_registry
-        named = load_registry().resolve_region(draft.region)
+        named = registry().resolve_region(draft.region)
         if named and region not in named:
             print(f"Let op: het plan noemt regio '{draft.region}', maar wordt opgeslagen bij '{region}'.",
                   file=sys.stderr)
-    conn = _connect(args)
-    plan = save_plan(conn, to_plan(draft, region))
-    con = _console()
+    conn = connect_db(args)
+    plan = save_plan(conn, plan)
+    con = console()
     con.print(f"Plan [bold]{plan.title}[/] opgeslagen als '{plan.id}' met {len(plan.bottlenecks)} knelpunten:")
     for b in plan.bottlenecks:
         con.print(f"  [{b.id}] {b.text}  [dim](gewicht {b.weight:g}; {', '.join(b.themes) or 'geen thema'})[/]")
@@ -52,13 +54,14 @@ def cmd_plan_add(args) -> int:
 
 def cmd_plan_list(args) -> int:
     from kb.plans import list_plans
-    conn = _connect(args)
-    plans = list_plans(conn, _region(args.regio) if args.regio else None)
+    region = region_option(args.regio) if args.regio else None
+    conn = connect_db(args)
+    plans = list_plans(conn, region)
     if args.json:
-        _print_json([{"id": p.id, "title": p.title, "region": p.region_id, "example": p.example,
-                      "bottlenecks": len(p.bottlenecks)} for p in plans])
+        print_json([{"id": p.id, "title": p.title, "region": p.region_id, "example": p.example,
+                     "bottlenecks": len(p.bottlenecks)} for p in plans])
         return 0
-    con = _console()
+    con = console()
     if not plans:
         con.print("Er zijn nog geen plannen. Voeg er een toe met 'praktijkwijzer plan add REGIO PAD'.")
     for p in plans:
@@ -67,37 +70,27 @@ def cmd_plan_list(args) -> int:
 
 
 def cmd_plan_match(args) -> int:
-    from index.store import IndexMismatch
     from kb.plans import region_plan
+    from kb.regions import find_region
     from search.plans import match_plan
-    from web.cli_search import load_search
-    conn = _connect(args)
+    from web.cli.search import load_search
+    check_ranges(k=(args.k, MATCH_K))
+    conn = connect_db(args)
     if Path(args.doel).exists():
-        from kb.plans import to_plan
         draft = _read_plan_file(args.doel)
-        region = None
-        if draft.region:
-            ids = [r for r in __import__("kb.registry", fromlist=["x"]).load_registry().resolve_region(draft.region)
-                   if r != "landelijk"]
-            region = ids[0] if len(ids) == 1 else None
-        plan = to_plan(draft, region)
+        plan = _plan_of(draft, find_region(registry(), draft.region))
     else:
-        region = _region(args.doel)
+        region = region_option(args.doel, field="doel")
         plan = region_plan(conn, region)
         if plan is None:
-            print(f"Voor regio '{region}' is nog geen plan bekend. Voeg er een toe met "
-                  f"'praktijkwijzer plan add {args.doel} PAD'.", file=sys.stderr)
-            return 1
-    try:
-        searcher = load_search(args)
-    except IndexMismatch as err:
-        print(f"Fout: {err}", file=sys.stderr)
-        return 2
+            raise CliError(f"Voor regio '{region}' is nog geen plan bekend. Voeg er een toe met "
+                           f"'praktijkwijzer plan add {args.doel} PAD'.", status=404)
+    searcher = load_search(args)
     result = match_plan(searcher, plan, k=args.k)
     if args.json:
-        _print_json(result.to_dict() | {"plan": {"id": plan.id, "title": plan.title, "region": plan.region_id}})
+        print_json(result.to_dict() | {"plan": {"id": plan.id, "title": plan.title, "region": plan.region_id}})
         return 0
-    con = _console()
+    con = console()
     con.print(f"[bold]{plan.title}[/] — {len(plan.bottlenecks)} knelpunten; dekking top 10: {result.coverage:.0%}")
     for b in result.bottlenecks:
         con.print(f"  K{b['index'] + 1}. {b['text']} [dim](gewicht {b['weight']:g})[/]")
@@ -117,76 +110,77 @@ def cmd_plan_match(args) -> int:
     return 0
 
 
+def _bottleneck_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid_value("plan", f"'{value}' is geen knelpuntnummer. Zoek het nummer op met "
+                                    "'praktijkwijzer plan add' of 'plan list --json'.") from None
+
+
 def cmd_plan_bottleneck(args) -> int:
     from ingest.plans import classify_bottleneck
+    from kb.plan_input import MAX_WEIGHT
     from kb.plans import Bottleneck, PlanError, add_bottleneck, remove_bottleneck, update_bottleneck
-    from kb.registry import load_registry
-    conn = _connect(args)
+    check_ranges(gewicht=(args.gewicht, {"gt": 0, "le": MAX_WEIGHT}))
+    conn = connect_db(args)
     try:
         if args.actie == "toevoegen":
-            cls = classify_bottleneck(args.tekst, load_registry())
+            if not (args.tekst or "").strip():
+                raise invalid_value("tekst", "Geef de tekst van het knelpunt met --tekst.")
+            cls = classify_bottleneck(args.tekst, registry())
             bid = add_bottleneck(conn, args.plan, Bottleneck(text=args.tekst, weight=args.gewicht or 1.0, **cls))
             print(f"Knelpunt {bid} toegevoegd.")
         elif args.actie == "wijzigen":
-            cls = classify_bottleneck(args.tekst, load_registry()) if args.tekst else None
-            update_bottleneck(conn, int(args.plan), text=args.tekst, weight=args.gewicht, classification=cls)
-            print(f"Knelpunt {args.plan} gewijzigd.")
+            bid = _bottleneck_id(args.plan)
+            cls = classify_bottleneck(args.tekst, registry()) if args.tekst else None
+            update_bottleneck(conn, bid, text=args.tekst, weight=args.gewicht, classification=cls)
+            print(f"Knelpunt {bid} gewijzigd.")
         else:
-            remove_bottleneck(conn, int(args.plan))
-            print(f"Knelpunt {args.plan} verwijderd.")
-    except (PlanError, ValueError) as err:
-        print(f"Fout: {err}", file=sys.stderr)
-        return 1
+            bid = _bottleneck_id(args.plan)
+            remove_bottleneck(conn, bid)
+            print(f"Knelpunt {bid} verwijderd.")
+    except PlanError as err:
+        raise CliError(str(err)) from None
     return 0
 
 
 def cmd_regions(args) -> int:
-    from kb.plans import list_plans
-    from kb.registry import load_registry
-    reg = load_registry()
+    from kb.region_rows import region_rows
     if args.actie == "similar":
         return cmd_regions_similar(args)
-    conn = _connect(args)
-    plans = {}
-    for p in list_plans(conn):
-        plans.setdefault(p.region_id, p)
-    employers = {}
-    for emp in reg.employers:
-        for r in emp["regions"]:
-            employers.setdefault(r, []).append(emp["name"])
-    rows = [{"id": r["id"], "number": r["number"], "name": r["name"], "full_name": r.get("full_name", r["name"]),
-             "employers": employers.get(r["id"], []), "plan": plans[r["id"]].id if r["id"] in plans else None}
-            for r in reg.regions]
+    conn = connect_db(args)
+    rows = region_rows(conn, registry())
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     from rich.table import Table
     t = Table(title="De 28 arbeidsmarktregio's zorg en welzijn", title_justify="left")
-    for col in ("Nr", "Regio", "Id", "Werkgeversorganisatie", "Plan"):
-        t.add_column(col)
+    t.add_column("Nr")
+    t.add_column("Regio")
+    id_column(t, "Id")
+    t.add_column("Werkgeversorganisatie")
+    id_column(t, "Plan")
     for r in rows:
-        t.add_row(str(r["number"]), r["full_name"], r["id"], ", ".join(r["employers"]), r["plan"] or "—")
-    _console().print(t)
+        t.add_row(str(r["number"]), r["full_name"], r["id"], ", ".join(r["employers"]),
+                  r["plan"]["id"] if r["plan"] else "—")
+    console().print(t)
     return 0
 
 
 def cmd_regions_similar(args) -> int:
-    from index.store import IndexMismatch
     from search.plans import similar_regions
-    from web.cli_search import load_search
+    from web.cli.search import load_search
     if not args.regio:
-        raise SystemExit("Geef een regio op: praktijkwijzer regions similar REGIO")
-    region = _region(args.regio)
-    try:
-        searcher = load_search(args)
-    except IndexMismatch as err:
-        print(f"Fout: {err}", file=sys.stderr)
-        return 2
+        raise invalid_value("regio", "Geef een regio op: praktijkwijzer regions similar REGIO")
+    check_ranges(k=(args.k, SIMILAR_K))
+    region = region_option(args.regio)
+    searcher = load_search(args)
     res = similar_regions(searcher, searcher.conn, region, k=args.k)
     if args.json:
-        _print_json(res)
+        print_json(res)
         return 0
-    con = _console()
+    con = console()
     names = searcher.registry.labels("regio")
     if not res["has_plan"]:
         con.print(f"Van {names[region]} is nog geen plan bekend; vergelijken kan pas als de knelpunten bekend zijn.")
@@ -212,7 +206,8 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_plan_add)
     s = ps.add_parser("match", help="aanbevelingen voor de knelpunten van een regio of een planbestand")
     s.add_argument("doel", metavar="REGIO|PAD")
-    s.add_argument("--k", type=int, default=10, help="aantal aanbevolen praktijken (standaard 10)")
+    s.add_argument("--k", type=int, default=10,
+                   help=f"aantal aanbevolen praktijken ({MATCH_K['ge']} tot {MATCH_K['le']}; standaard 10)")
     s.add_argument("--json", action="store_true", help="uitvoer als JSON")
     s.add_argument("--model", help="map van een ander sentence-transformers-model")
     s.set_defaults(func=cmd_plan_match)
@@ -224,13 +219,14 @@ def register(sub) -> None:
     s.add_argument("actie", choices=["toevoegen", "wijzigen", "verwijderen"])
     s.add_argument("plan", metavar="PLAN|KNELPUNT-ID", help="plan-id bij toevoegen, anders het knelpuntnummer")
     s.add_argument("--tekst", help="tekst van het knelpunt")
-    s.add_argument("--gewicht", type=float, help="gewicht (standaard 1; hoger = belangrijker)")
+    s.add_argument("--gewicht", type=float, help="gewicht (groter dan 0, hoogstens 100; standaard 1)")
     s.set_defaults(func=cmd_plan_bottleneck)
 
     r = sub.add_parser("regions", help="de 28 regio's; 'regions similar REGIO' voor vergelijkbare regio's")
     r.add_argument("actie", nargs="?", choices=["similar"], help="similar: vergelijkbare regio's")
     r.add_argument("regio", nargs="?", metavar="REGIO")
-    r.add_argument("--k", type=int, default=5, help="aantal vergelijkbare regio's (standaard 5)")
+    r.add_argument("--k", type=int, default=5,
+                   help=f"aantal vergelijkbare regio's ({SIMILAR_K['ge']} tot {SIMILAR_K['le']}; standaard 5)")
     r.add_argument("--json", action="store_true", help="uitvoer als JSON")
     r.add_argument("--model", help="map van een ander sentence-transformers-model")
     r.set_defaults(func=cmd_regions)

@@ -117,8 +117,9 @@ def run(db_path: str | os.PathLike, index_root: str | os.PathLike | None = None,
     return out
 
 
-if __name__ == "__main__":           # python -m web.bench_web [DB]
+if __name__ == "__main__":           # python -m web.cli.bench_web [DB]
     import json
     import sys
-    from kb.db import db_path as _db
-    print(json.dumps(run(_db(sys.argv[1] if len(sys.argv) > 1 else None)), indent=2))
+
+    from kb.paths import database_path
+    print(json.dumps(run(database_path(sys.argv[1] if len(sys.argv) > 1 else None)), indent=2))
