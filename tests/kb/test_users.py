@@ -128,6 +128,7 @@ def run(capsys, monkeypatch, *args, stdin: str | None = None):
 
 def test_users_cli(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "kb.db")
+    connect(db).close()                  # an empty knowledge base: read commands never create one
     code, out, _ = run(capsys, monkeypatch, "--db", db, "users", "list")
     assert code == 0 and "nog geen gebruikers" in out and "--rol beheerder" in out
     code, out, err = run(capsys, monkeypatch, "--db", db, "users", "add", "bea", "--rol", "beheerder",
