@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
