@@ -23,7 +23,8 @@ from web import auth
 from web.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: trivial lookups run on the event loop, without a hop to the thread pool
     return request.app.state.services
 
 
@@ -38,8 +39,8 @@ def get_conn(services: ServicesDep) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def get_registry(services: ServicesDep) -> Registry:
-    return services.registry()
+async def get_registry(services: ServicesDep) -> Registry:
+    return services.registry()          # cached after the first call
 
 
 ConnDep = Annotated[sqlite3.Connection, Depends(get_conn)]
