@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -54,8 +55,42 @@ GENERATION = re.compile(r"^gen-(\d{6,})(?:-([0-9a-f]{8}))?$")
 log = logging.getLogger(__name__)
 
 
-class IndexBusy(RuntimeError):
-    """Another process kept the index writers' lock for longer than we wait (Dutch message)."""
+class IndexUnavailable(RuntimeError):
+    """The index cannot be used or written now; `str(err)` is a Dutch sentence for the user or
+    operator that says what to do (base of IndexMismatch, IndexBusy and IndexWriteError)."""
+
+
+class IndexBusy(IndexUnavailable):
+    """Another process kept the index writers' lock for longer than we wait."""
+
+
+class IndexWriteError(IndexUnavailable):
+    """Writing to the index directory failed (full disk, file size limit, permissions); whatever
+    the failed write made is removed again and the previous generation stays live."""
+
+
+def write_failure(root: Path, err: BaseException) -> str:
+    """A Dutch explanation of a failed write. Some writers (numpy, faiss) lose the errno, so
+    the usual causes are checked directly when it is missing."""
+    code = getattr(err, "errno", None)
+    if code is None:
+        try:
+            if shutil.disk_usage(root).free < 64 * 2**20:
+                code = errno.ENOSPC
+        except OSError:
+            pass
+    if code is None and resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+        code = errno.EFBIG
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        reason = "de schijf is vol"
+    elif code == errno.EFBIG:
+        reason = "een bestand werd groter dan toegestaan (bestandslimiet van dit proces)"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "er is geen schrijfrecht op deze map"
+    else:
+        reason = "het schrijven naar de schijf mislukte"
+    return (f"De zoekindex kon niet worden weggeschreven in {root}: {reason}. De vorige zoekindex blijft "
+            "in gebruik en er is niets verloren. Los de oorzaak op en voer daarna 'praktijkwijzer reindex' uit.")
 
 
 # ---------------------------------------------------------------- the writers' lock
@@ -91,7 +126,6 @@ def writer_lock(root: Path, *, timeout: float | None = None,
     (default LOCK_TIMEOUT) for another holder, calling `on_wait(message)` once when it has to
     wait, then raises IndexBusy. Re-entrant within one thread."""
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_FILE
     key = (str(path.resolve()), threading.get_ident())
     with _HELD_LOCK:
@@ -108,7 +142,11 @@ def writer_lock(root: Path, *, timeout: float | None = None,
                 _HELD[key] -= 1
         return
     limit = LOCK_TIMEOUT if timeout is None else max(0.0, float(timeout))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as err:
+        raise IndexWriteError(write_failure(root, err)) from err
     try:
         deadline = time.monotonic() + limit
         pause, waited = 0.01, False

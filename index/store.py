@@ -20,11 +20,9 @@ only the entries whose content changed (vectors of unchanged chunks are reused).
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import tempfile
@@ -39,9 +37,9 @@ import faiss
 import numpy as np
 
 from index.analysis import analyze
-from index.generations import (IndexBusy, Recovery, collect_garbage, complete_generations, fsync_dir,  # noqa: F401
-                               generations, live_generation, new_generation_name, read_pointer, recover,
-                               set_pointer, writer_lock)
+from index.generations import (IndexBusy, IndexUnavailable, IndexWriteError, Recovery,  # noqa: F401 (re-exported)
+                               collect_garbage, complete_generations, fsync_dir, generations, live_generation,
+                               new_generation_name, read_pointer, recover, set_pointer, write_failure, writer_lock)
 from kb.db import db_path
 from kb.registry import load_registry
 from kb.store import entry_text, list_entries
@@ -54,8 +52,9 @@ HNSW_EF_SEARCH = 512        # for ANN recall@10 >= 0.95 at 100k vectors; `prakti
 Progress = Callable[[str, int, int], None]
 
 
-class IndexMismatch(RuntimeError):
-    """The index on disk does not belong to this database or model (Dutch message)."""
+class IndexMismatch(IndexUnavailable):
+    """The index on disk is missing, damaged, or does not belong to this database or model
+    (Dutch message asking for `praktijkwijzer reindex`)."""
 
 
 @dataclass
@@ -176,35 +175,6 @@ WRITE_STEP = "Index wegschrijven"
 WRITE_STEPS = 6
 
 
-class IndexWriteError(RuntimeError):
-    """Writing a new generation failed (full disk, file size limit, permissions); its temporary
-    files are gone and the previous generation stays live. Dutch message."""
-
-
-def _write_failure(root: Path, err: BaseException) -> str:
-    """A Dutch explanation of a failed write. Some writers (numpy, faiss) lose the errno, so
-    the usual causes are checked directly when it is missing."""
-    code = getattr(err, "errno", None)
-    if code is None:
-        try:
-            if shutil.disk_usage(root).free < 64 * 2**20:
-                code = errno.ENOSPC
-        except OSError:
-            pass
-    if code is None and resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
-        code = errno.EFBIG
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        reason = "de schijf is vol"
-    elif code == errno.EFBIG:
-        reason = "een bestand werd groter dan toegestaan (bestandslimiet van dit proces)"
-    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = "er is geen schrijfrecht op deze map"
-    else:
-        reason = "het schrijven naar de schijf mislukte"
-    return (f"De zoekindex kon niet worden weggeschreven in {root}: {reason}. De vorige zoekindex blijft "
-            "in gebruik en er is niets verloren. Los de oorzaak op en voer daarna 'praktijkwijzer reindex' uit.")
-
-
 def _fsync_tree(path: Path) -> None:
     for f in sorted(path.rglob("*")):
         if f.is_file():
@@ -222,8 +192,9 @@ def _write_generation(root: Path, manifest: Manifest, chunks: list[Chunk], vecto
     previous = live_generation(root)
     name = new_generation_name(root)
     final = root / name
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
+    tmp: Path | None = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
         step(WRITE_STEP, 0, WRITE_STEPS)
         ids = np.arange(len(chunks), dtype=np.int64)
         index, kind = _faiss_index(vectors, ids, manifest.dim)
@@ -246,11 +217,12 @@ def _write_generation(root: Path, manifest: Manifest, chunks: list[Chunk], vecto
         set_pointer(root, name, before_swap=lambda: step(WRITE_STEP, 4, WRITE_STEPS))
         step(WRITE_STEP, 5, WRITE_STEPS)
     except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         if final.exists() and read_pointer(root) != name:
             shutil.rmtree(final, ignore_errors=True)
-        if isinstance(err, (OSError, RuntimeError)):
-            raise IndexWriteError(_write_failure(root, err)) from err
+        if isinstance(err, (OSError, RuntimeError)) and not isinstance(err, IndexUnavailable):
+            raise IndexWriteError(write_failure(root, err)) from err
         raise
     collect_garbage(root, keep={name, previous} - {None})
     step(WRITE_STEP, WRITE_STEPS, WRITE_STEPS)
@@ -307,8 +279,12 @@ def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, cha
     step = progress or (lambda *_: None)
     root = Path(root)
     with writer_lock(root, timeout=lock_timeout, on_wait=lambda message: step(message, 0, 1)):
-        recover(root)
-        return _update_locked(conn, encoder, root, step=step, batch_size=batch_size, reuse=reuse, changes=changes)
+        try:
+            recover(root)
+            return _update_locked(conn, encoder, root, step=step, batch_size=batch_size, reuse=reuse,
+                                  changes=changes)
+        except OSError as err:            # clean-up or pointer writes (generation writes convert their own)
+            raise IndexWriteError(write_failure(root, err)) from err
 
 
 def _reusable(root: Path, model_id: str, checksum: str) -> LoadedIndex | None:
