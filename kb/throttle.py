@@ -37,7 +37,7 @@ def client_key(address: str | None) -> str:
     try:
         ip = ipaddress.ip_address(raw.strip("[]"))
     except ValueError:
-        return raw.lower()[:200] or "onbekend"
+        return raw.lower()[:200].encode("utf-8", "replace").decode("utf-8") or "onbekend"
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip.version == 6:

@@ -399,7 +399,8 @@ def create_session(conn: sqlite3.Connection, user: User, *, client: str = "", us
         conn.execute("INSERT INTO sessions (token_hash, user_id, created, last_seen, expires, client, user_agent) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (_token_hash(token), user.id, t, t, t + SESSION_MAX_HOURS * 3600,
-                      throttle.client_key(client) if client else "", (user_agent or "")[:300]))
+                      throttle.client_key(client) if client else "",
+                      (user_agent or "")[:300].encode("utf-8", "replace").decode("utf-8")))
     return token
 
 

@@ -65,6 +65,8 @@ def test_only_a_hash_of_the_token_is_stored(db):
     assert token not in repr([tuple(r) for r in rows])
     assert rows[0]["client"] == "2001:db8::/64" and len(rows[0]["user_agent"]) == 300
     assert len(token) >= 43                               # 256 random bits
+    odd = create_session(db, user(db, "cor"), client="\udc80", user_agent="Mozilla \ud800")   # not UTF-8
+    assert session_user(db, odd).username == "cor"
 
 
 @pytest.mark.parametrize("token", [None, "", "kort", "x" * 10_000, "é" * 43, "a b" * 20, "' OR 1=1 --" * 4])
