@@ -1,12 +1,20 @@
 """The search indexes on disk: FAISS vectors + BM25 lexical index, per generation.
 
-    <index dir>/CURRENT            name of the live generation (replaced atomically)
-    <index dir>/gen-000007/        manifest.json, vectors.npy, ids.npy, index.faiss,
-                                   chunks.json, bm25/ (bm25s files)
+    <index dir>/CURRENT                 name of the live generation (replaced atomically)
+    <index dir>/.lock                   the writers' lock
+    <index dir>/gen-000007-5f0c3a9e/    manifest.json (lists every other file with its size),
+                                        vectors.npy, index.faiss, chunks.json, bm25/ (bm25s files)
 
-A change never touches the live generation: the new one is written to a temporary
-directory, fsynced, renamed, and only then does CURRENT point to it. A crash at any moment
-leaves the previous generation live and intact; readers keep serving it until the swap.
+Every writer (`build`, `sync`, and so `praktijkwijzer reindex`, `ingest` and the web's refresh
+after a curator publishes) holds one exclusive lock for the whole write; a second writer waits
+for it, and a `sync` decides what is left to do only once it holds the lock. A change never
+touches the live generation: the new one is written to a temporary directory, fsynced, renamed
+to a name no other generation has, and only then does CURRENT point to it. A crash at any
+moment leaves the previous generation live and intact; readers keep serving it until the swap
+and never take the lock. The next writer cleans up whatever an interrupted one left, and `load`
+copes with every such state (index.generations describes them). A write that fails (a full
+disk) removes its files again and raises IndexWriteError; the previous generation stays live.
+
 The database is the source of truth: `build` recreates everything from it, `sync` updates
 only the entries whose content changed (vectors of unchanged chunks are reused).
 """
@@ -19,7 +27,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -29,6 +37,9 @@ import faiss
 import numpy as np
 
 from index.analysis import analyze
+from index.generations import (IndexBusy, IndexUnavailable, IndexWriteError, Recovery,  # noqa: F401 (re-exported)
+                               collect_garbage, complete_generations, fsync_dir, generations, live_generation,
+                               new_generation_name, read_pointer, recover, set_pointer, write_failure, writer_lock)
 from kb.db import db_path
 from kb.registry import load_registry
 from kb.entries import entry_text, list_entries
@@ -36,12 +47,14 @@ from kb.entries import entry_text, list_entries
 FORMAT_VERSION = 2
 ANN_THRESHOLD = 20_000          # above this many vectors: HNSW instead of exact search
 HNSW_M = 32
-HNSW_EF_SEARCH = 512        # measured: ANN recall@10 0.96 at 100k vectors, p95 2.5 ms (praktijkwijzer bench)
+HNSW_EF_SEARCH = 512        # for ANN recall@10 >= 0.95 at 100k vectors; `praktijkwijzer bench` re-measures it
+                            # (last: recall@10 0.964, p95 5.2 ms on 2 cores; README, Benchmark)
 Progress = Callable[[str, int, int], None]
 
 
-class IndexMismatch(RuntimeError):
-    """The index on disk does not belong to this database or model (Dutch message)."""
+class IndexMismatch(IndexUnavailable):
+    """The index on disk is missing, damaged, or does not belong to this database or model
+    (Dutch message asking for `praktijkwijzer reindex`)."""
 
 
 @dataclass
@@ -56,6 +69,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     created_at: str = ""
     build_seconds: float = 0.0
+    files: dict[str, int] = field(default_factory=dict)     # relative path -> size: what "complete" means
 
 
 @dataclass
@@ -152,88 +166,143 @@ def _bm25(chunks: list[Chunk]) -> bm25s.BM25:
     return retriever
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+WRITE_STEP = "Index wegschrijven"
+# The phases of a write, reported through `progress(WRITE_STEP, phase, WRITE_STEPS)`:
+# 0 temporary directory made, 1 vectors and FAISS index written, 2 every file written and
+# fsynced (complete, not yet renamed), 3 renamed to its generation name (not yet live),
+# 4 the new pointer .CURRENT.tmp written (about to replace CURRENT), 5 live (older generations
+# not yet removed), 6 done.
+WRITE_STEPS = 6
 
 
-def _write_generation(root: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
-                      entry_hashes: dict[str, str]) -> str:
-    """Write a complete generation next to the live one and make it live atomically."""
-    root.mkdir(parents=True, exist_ok=True)
-    current = read_current(root)
-    n = int(current.split("-")[1]) + 1 if current else 1
-    name = f"gen-{n:06d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
-    ids = np.arange(len(chunks), dtype=np.int64)
-    index, kind = _faiss_index(vectors, ids, manifest.dim)
-    manifest.index_type = kind
-    np.save(tmp / "vectors.npy", vectors)
-    faiss.write_index(index, str(tmp / "index.faiss"))
-    (tmp / "chunks.json").write_text(json.dumps(
-        {"chunks": [asdict(c) for c in chunks], "entry_hashes": entry_hashes}, ensure_ascii=False), encoding="utf-8")
-    _bm25(chunks).save(str(tmp / "bm25"), show_progress=False)
-    (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
-    for f in tmp.rglob("*"):
+def _fsync_tree(path: Path) -> None:
+    for f in sorted(path.rglob("*")):
         if f.is_file():
             with open(f, "rb+") as fh:
                 os.fsync(fh.fileno())
-    _fsync_dir(tmp)
-    os.rename(tmp, root / name)
-    _fsync_dir(root)
-    pointer = root / ".CURRENT.tmp"
-    pointer.write_text(name, encoding="utf-8")
-    with open(pointer, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(pointer, root / "CURRENT")
-    _fsync_dir(root)
-    _collect_garbage(root, keep={name, current})
+        elif f.is_dir():
+            fsync_dir(f)
+    fsync_dir(path)
+
+
+def _write_generation(root: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray,
+                      entry_hashes: dict[str, str], step: Progress) -> str:
+    """Write a complete generation next to the live one and make it live atomically. The
+    caller holds the writers' lock. On any failure the new files are removed again."""
+    previous = live_generation(root)
+    name = new_generation_name(root)
+    final = root / name
+    tmp: Path | None = None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
+        step(WRITE_STEP, 0, WRITE_STEPS)
+        ids = np.arange(len(chunks), dtype=np.int64)
+        index, kind = _faiss_index(vectors, ids, manifest.dim)
+        manifest.index_type = kind
+        np.save(tmp / "vectors.npy", vectors)
+        faiss.write_index(index, str(tmp / "index.faiss"))
+        step(WRITE_STEP, 1, WRITE_STEPS)
+        with open(tmp / "chunks.json", "w", encoding="utf-8") as fh:
+            json.dump({"chunks": [asdict(c) for c in chunks], "entry_hashes": entry_hashes}, fh, ensure_ascii=False)
+        _bm25(chunks).save(str(tmp / "bm25"), show_progress=False)
+        manifest.files = {f.relative_to(tmp).as_posix(): f.stat().st_size
+                          for f in sorted(tmp.rglob("*")) if f.is_file()}
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:      # last: it lists the others
+            json.dump(asdict(manifest), fh, indent=2)
+        _fsync_tree(tmp)
+        step(WRITE_STEP, 2, WRITE_STEPS)
+        os.rename(tmp, final)
+        fsync_dir(root)
+        step(WRITE_STEP, 3, WRITE_STEPS)
+        set_pointer(root, name, before_swap=lambda: step(WRITE_STEP, 4, WRITE_STEPS))
+        step(WRITE_STEP, 5, WRITE_STEPS)
+    except BaseException as err:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if final.exists() and read_pointer(root) != name:
+            shutil.rmtree(final, ignore_errors=True)
+        if isinstance(err, (OSError, RuntimeError)) and not isinstance(err, IndexUnavailable):
+            raise IndexWriteError(write_failure(root, err)) from err
+        raise
+    collect_garbage(root, keep={name, previous} - {None})
+    step(WRITE_STEP, WRITE_STEPS, WRITE_STEPS)
     return name
 
 
-def _collect_garbage(root: Path, keep: set) -> None:
-    for p in root.iterdir():
-        if p.is_dir() and p.name not in keep and (p.name.startswith("gen-") or p.name.startswith(".gen-")):
-            shutil.rmtree(p, ignore_errors=True)
-
-
 def read_current(root: Path) -> str | None:
-    f = root / "CURRENT"
-    if not f.exists():
-        return None
-    name = f.read_text(encoding="utf-8").strip()
-    return name if (root / name / "manifest.json").exists() else None
+    """The live generation's name (CURRENT, or the newest complete generation if CURRENT is
+    lost or damaged), or None when there is no usable index."""
+    return live_generation(Path(root))
+
+
+def recover_index(root: Path, *, lock_timeout: float | None = None) -> Recovery:
+    """Clean up after interrupted writers now (every write does this first): takes the writers'
+    lock. For start-up checks; readers never need it."""
+    with writer_lock(Path(root), timeout=lock_timeout):
+        return recover(Path(root))
 
 
 def build(conn: sqlite3.Connection, encoder, root: Path, *, progress: Progress | None = None,
-          batch_size: int = 16) -> Manifest:
-    """Rebuild everything from the database (`praktijkwijzer reindex`)."""
-    return _update(conn, encoder, root, progress=progress, batch_size=batch_size, reuse=False)
+          batch_size: int = 16, lock_timeout: float | None = None) -> Manifest:
+    """Rebuild everything from the database (`praktijkwijzer reindex`). Holds the writers' lock
+    (waits at most `lock_timeout` seconds for another writer: IndexBusy)."""
+    return _update(conn, encoder, root, progress=progress, batch_size=batch_size, reuse=False,
+                   lock_timeout=lock_timeout)
 
 
 def sync(conn: sqlite3.Connection, encoder, root: Path, *, progress: Progress | None = None,
-         batch_size: int = 16) -> tuple[Manifest, dict]:
+         batch_size: int = 16, lock_timeout: float | None = None) -> tuple[Manifest, dict]:
     """Bring the index up to date with the database, encoding only changed entries.
-    Returns the manifest and {'added': [...], 'updated': [...], 'removed': [...]}."""
+    Returns the manifest and {'added': [...], 'updated': [...], 'removed': [...]}. What needs
+    doing is decided after the writers' lock is acquired, so a sync that waited for another
+    writer does only what is still left (often nothing)."""
     changes: dict = {}
-    m = _update(conn, encoder, root, progress=progress, batch_size=batch_size, reuse=True, changes=changes)
+    m = _update(conn, encoder, root, progress=progress, batch_size=batch_size, reuse=True, changes=changes,
+                lock_timeout=lock_timeout)
     return m, changes
 
 
-def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, changes: dict | None = None) -> Manifest:
+def _snapshot(conn: sqlite3.Connection) -> tuple[str, list]:
+    """The checksum and the entries from one consistent read of the database."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        return db_checksum(conn), indexed_entries(conn)
+    finally:
+        if own:
+            conn.execute("ROLLBACK")
+
+
+def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, changes: dict | None = None,
+            lock_timeout: float | None = None) -> Manifest:
     step = progress or (lambda *_: None)
-    t0 = time.perf_counter()
-    checksum = db_checksum(conn)
-    entries = indexed_entries(conn)
-    old = None
-    if reuse and read_current(root):
+    root = Path(root)
+    with writer_lock(root, timeout=lock_timeout, on_wait=lambda message: step(message, 0, 1)):
         try:
-            old = load(root, expected_model=encoder.model_id)
+            recover(root)
+            return _update_locked(conn, encoder, root, step=step, batch_size=batch_size, reuse=reuse,
+                                  changes=changes)
+        except OSError as err:            # clean-up or pointer writes (generation writes convert their own)
+            raise IndexWriteError(write_failure(root, err)) from err
+
+
+def _reusable(root: Path, model_id: str, checksum: str) -> LoadedIndex | None:
+    """The generation to start from: one that matches the database exactly if there is one
+    (e.g. a generation whose writer died just before making it live), else the live one."""
+    for wanted in (checksum, None):
+        try:
+            return _load(root, model_id, wanted)
         except IndexMismatch:
-            old = None
+            continue
+    return None
+
+
+def _update_locked(conn, encoder, root: Path, *, step: Progress, batch_size: int, reuse: bool,
+                   changes: dict | None) -> Manifest:
+    t0 = time.perf_counter()
+    checksum, entries = _snapshot(conn)
+    old = _reusable(root, encoder.model_id, checksum) if reuse else None
     hashes = {e.id: e.content_hash() for e in entries}
     keep: dict[str, list[int]] = {}
     if old is not None:
@@ -247,6 +316,10 @@ def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, cha
         changes["removed"] = sorted(before - set(hashes))
         if old is not None and not (changes["added"] or changes["updated"] or changes["removed"]) \
                 and old.manifest.entries_checksum == checksum:
+            pointed = read_pointer(root)
+            if old.generation != pointed:           # adopt the matching generation
+                set_pointer(root, old.generation)
+                collect_garbage(root, keep={old.generation, pointed} - {None})
             return old.manifest
     chunks: list[Chunk] = []
     parts: list[np.ndarray] = []
@@ -272,13 +345,11 @@ def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, cha
                 parts[pos] = vec[None, :]
         step("Vectoren berekenen", len(todo), len(todo))
     vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, encoder.dim), np.float32)
-    step("Index wegschrijven", 0, 1)
     manifest = Manifest(model_id=encoder.model_id, dim=encoder.dim, normalized=True, n_vectors=len(vectors),
                         n_entries=len(entries), entries_checksum=checksum, index_type="",
                         created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     manifest.build_seconds = round(time.perf_counter() - t0, 3)
-    _write_generation(root, manifest, chunks, vectors, hashes)
-    step("Index wegschrijven", 1, 1)
+    _write_generation(root, manifest, chunks, vectors, hashes, step)
     return manifest
 
 
@@ -286,22 +357,75 @@ def _update(conn, encoder, root: Path, *, progress, batch_size, reuse: bool, cha
 
 def load(root: Path, *, expected_model: str | None = None, conn: sqlite3.Connection | None = None) -> LoadedIndex:
     """Load the live generation. Refuses (IndexMismatch, Dutch message) an index that is
-    missing, of another model, or built from other database contents than `conn` holds."""
-    name = read_current(root)
-    if not name:
-        raise IndexMismatch(f"Er is nog geen zoekindex in {root}. Voer 'praktijkwijzer reindex' uit.")
-    gen = root / name
-    m = Manifest(**json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
-    if m.format_version != FORMAT_VERSION:
-        raise IndexMismatch("De zoekindex heeft een verouderd formaat. Voer 'praktijkwijzer reindex' uit.")
+    missing, of another model, or built from other database contents than `conn` holds.
+
+    Never takes the writers' lock and copes with whatever an interrupted writer left: with
+    `conn`, a complete generation that matches the database is used when CURRENT's does not
+    (a writer died between finishing it and making it live); when CURRENT names a missing or
+    incomplete generation, the newest complete one is used."""
+    return _load(Path(root), expected_model, db_checksum(conn) if conn is not None else None)
+
+
+def _manifest(gen: Path) -> Manifest | None:
+    try:
+        data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        known = {f.name for f in fields(Manifest)}
+        return Manifest(**{k: v for k, v in data.items() if k in known})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _mismatch(m: Manifest | None, expected_model: str | None, checksum: str | None) -> IndexMismatch | None:
+    if m is None or m.format_version != FORMAT_VERSION:
+        return IndexMismatch("De zoekindex heeft een verouderd formaat. Voer 'praktijkwijzer reindex' uit.")
     if expected_model and m.model_id != expected_model:
-        raise IndexMismatch(
+        return IndexMismatch(
             f"De zoekindex is gemaakt met model '{m.model_id}', maar het ingestelde model is "
             f"'{expected_model}'. Voer 'praktijkwijzer reindex' uit.")
-    if conn is not None and db_checksum(conn) != m.entries_checksum:
-        raise IndexMismatch(
+    if checksum is not None and checksum != m.entries_checksum:
+        return IndexMismatch(
             "De zoekindex hoort niet bij de huidige inhoud van de kennisbank (er zijn items gewijzigd). "
             "Voer 'praktijkwijzer reindex' uit.")
+    return None
+
+
+def _choose(root: Path, expected_model: str | None, checksum: str | None) -> tuple[str, Manifest]:
+    pointed = read_pointer(root)
+    complete = complete_generations(root)
+    if not complete:
+        if pointed or generations(root):
+            raise IndexMismatch(f"De zoekindex in {root} is onvolledig of beschadigd (een bijwerking is "
+                                "afgebroken). Voer 'praktijkwijzer reindex' uit.")
+        raise IndexMismatch(f"Er is nog geen zoekindex in {root}. Voer 'praktijkwijzer reindex' uit.")
+    order = ([pointed] if pointed in complete else []) + [n for n in complete if n != pointed]
+    if checksum is None:
+        order = order[:1]              # nothing to check other generations against: the live one
+    first: IndexMismatch | None = None
+    for name in order:
+        m = _manifest(root / name)
+        problem = _mismatch(m, expected_model, checksum)
+        if problem is None:
+            return name, m
+        first = first or problem
+    raise first
+
+
+def _load(root: Path, expected_model: str | None, checksum: str | None, attempts: int = 3) -> LoadedIndex:
+    for attempt in range(attempts):
+        name, m = _choose(root, expected_model, checksum)
+        try:
+            return _read_generation(root / name, name, m)
+        except IndexMismatch:
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError):
+            # removed by a writer's clean-up while we read it (we hold no lock): choose again
+            if attempt == attempts - 1:
+                raise IndexMismatch(f"De zoekindex in {root} kon niet worden gelezen (onvolledig of beschadigd). "
+                                    "Voer 'praktijkwijzer reindex' uit.") from None
+    raise AssertionError("unreachable")
+
+
+def _read_generation(gen: Path, name: str, m: Manifest) -> LoadedIndex:
     data = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
     chunks = [Chunk(**c) for c in data["chunks"]]
     index = faiss.read_index(str(gen / "index.faiss"))

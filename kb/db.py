@@ -238,6 +238,32 @@ MIGRATIONS: list[str] = [
         created_at  TEXT NOT NULL
     );
     """,
+    # 5: server-side sessions (ended by logout, password change, disabling, "log out everywhere"
+    # and idle time) and login throttling with back-off (kb.throttle); times are unix seconds
+    """
+    CREATE TABLE sessions (
+        token_hash  TEXT PRIMARY KEY,               -- SHA-256 of the token; the token is only in the cookie
+        user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created     REAL NOT NULL,
+        last_seen   REAL NOT NULL,
+        expires     REAL NOT NULL,                  -- absolute end, however active the session is
+        client      TEXT NOT NULL DEFAULT '',       -- client address at login
+        user_agent  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_user ON sessions(user_id);
+    CREATE INDEX sessions_expires ON sessions(expires);
+    CREATE TABLE login_throttle (
+        scope         TEXT NOT NULL CHECK (scope IN ('account', 'client')),
+        key           TEXT NOT NULL,                -- SHA-256 of (address, username) or of the address
+        account       TEXT,                         -- SHA-256 of the username (scope 'account')
+        failures      INTEGER NOT NULL,
+        last_failure  REAL NOT NULL,
+        blocked_until REAL NOT NULL,
+        PRIMARY KEY (scope, key)
+    );
+    CREATE INDEX login_throttle_account ON login_throttle(account);
+    CREATE INDEX login_throttle_last ON login_throttle(last_failure);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

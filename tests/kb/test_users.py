@@ -1,17 +1,19 @@
-"""Accounts: argon2id hashes, roles, lockout after repeated failures, and the `users` CLI."""
+"""Accounts: argon2id hashes, roles, disabling, and the `users` CLI. Sessions: test_sessions.py;
+login throttling: test_login_throttle.py."""
 from __future__ import annotations
 
 import io
 import json
 import sqlite3
 import sys
-from datetime import datetime, timedelta, timezone
+import time
 
 import pytest
 
+from kb import throttle
 from kb.db import connect
-from kb.users import (LOCK_MINUTES, MAX_FAILURES, AuthError, account_events, authenticate, create_user, get_user,
-                      list_users, set_active, set_password, set_role)
+from kb.users import (AuthError, account_events, create_session, create_user, get_user, list_users, login,
+                      session_user, set_active, set_password, set_role, throttle_status)
 from web.cli import main
 
 PW = "Zorg-in-de-wijk-2024"
@@ -30,7 +32,7 @@ def test_a_fresh_database_has_no_accounts_and_hashes_are_argon2id(db):
     assert u.username == "anna" and u.role == "curator" and u.active
     stored = db.execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$") and PW not in stored
-    assert authenticate(db, "ANNA", PW).id == u.id
+    assert login(db, "ANNA", PW, client="10.0.0.1").id == u.id
     assert [e["action"] for e in account_events(db)] == ["login", "user_create"]
 
 
@@ -41,6 +43,7 @@ def test_a_fresh_database_has_no_accounts_and_hashes_are_argon2id(db):
     ("anna smit", PW, "curator", "2 tot 40 tekens"),
     ("anna", PW, "admin", "Onbekende rol"),
     ("pieter", "pieter-is-de-beste!", "curator", "gebruikersnaam niet bevatten"),
+    ("anna", "wachtwoord-\ud800-met-surrogaat", "curator", "ongeldig teken"),
 ])
 def test_invalid_accounts_are_refused_in_dutch(db, name, password, role, message):
     with pytest.raises(AuthError, match=message):
@@ -57,41 +60,10 @@ def test_duplicate_usernames_are_refused(db):
 def test_wrong_password_and_unknown_user_give_the_same_message(db):
     create_user(db, "anna", PW, "curator", actor="test")
     with pytest.raises(AuthError) as wrong:
-        authenticate(db, "anna", PW + "x")
+        login(db, "anna", PW + "x", client="10.0.0.1")
     with pytest.raises(AuthError) as unknown:
-        authenticate(db, "niemand", PW)
+        login(db, "niemand", PW, client="10.0.0.2")
     assert str(wrong.value) == str(unknown.value) == "Gebruikersnaam of wachtwoord is onjuist."
-
-
-def test_lockout_after_repeated_failures_and_release_after_the_lock(db):
-    create_user(db, "anna", PW, "curator", actor="test")
-    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-    for i in range(MAX_FAILURES - 1):
-        with pytest.raises(AuthError, match="onjuist"):
-            authenticate(db, "anna", "fout-wachtwoord-123", clock=lambda: t0)
-    with pytest.raises(AuthError, match=f"{LOCK_MINUTES} minuten geblokkeerd"):
-        authenticate(db, "anna", "fout-wachtwoord-123", clock=lambda: t0)
-    # while locked, even the right password is refused
-    with pytest.raises(AuthError, match="tijdelijk geblokkeerd"):
-        authenticate(db, "anna", PW, clock=lambda: t0 + timedelta(minutes=LOCK_MINUTES - 1))
-    assert get_user(db, "anna").locked_until
-    later = t0 + timedelta(minutes=LOCK_MINUTES, seconds=1)
-    assert authenticate(db, "anna", PW, clock=lambda: later).username == "anna"
-    u = get_user(db, "anna")
-    assert u.failed_logins == 0 and u.locked_until is None
-    actions = [e["action"] for e in account_events(db)]
-    assert actions[:3] == ["login", "user_locked", "login_failed"] and actions.count("login_failed") == MAX_FAILURES
-
-
-def test_a_success_resets_the_failure_count(db):
-    create_user(db, "anna", PW, "curator", actor="test")
-    for _ in range(MAX_FAILURES - 1):
-        with pytest.raises(AuthError):
-            authenticate(db, "anna", "fout-wachtwoord-123")
-    authenticate(db, "anna", PW)
-    for _ in range(MAX_FAILURES - 1):           # a fresh count: no lock yet
-        with pytest.raises(AuthError, match="onjuist"):
-            authenticate(db, "anna", "fout-wachtwoord-123")
 
 
 def test_disabled_accounts_cannot_log_in_and_the_last_beheerder_stays(db):
@@ -99,18 +71,31 @@ def test_disabled_accounts_cannot_log_in_and_the_last_beheerder_stays(db):
     create_user(db, "cor", PW, "curator", actor="bea")
     set_active(db, "cor", False, actor="bea")
     with pytest.raises(AuthError, match="uitgeschakeld"):
-        authenticate(db, "cor", PW)
+        login(db, "cor", PW, client="10.0.0.1")
     with pytest.raises(AuthError, match="onjuist"):         # a wrong password reveals nothing more
-        authenticate(db, "cor", PW + "x")
+        login(db, "cor", PW + "x", client="10.0.0.1")
     with pytest.raises(AuthError, match="laatste actieve beheerder"):
         set_active(db, "bea", False, actor="bea")
     with pytest.raises(AuthError, match="laatste actieve beheerder"):
         set_role(db, "bea", "curator", actor="bea")
     set_active(db, "cor", True, actor="bea")
     set_password(db, "cor", "Een-nieuw-wachtwoord-9", actor="bea")
-    assert authenticate(db, "cor", "Een-nieuw-wachtwoord-9").username == "cor"
+    assert login(db, "cor", "Een-nieuw-wachtwoord-9", client="10.0.0.1").username == "cor"
     with pytest.raises(AuthError):
-        authenticate(db, "cor", PW)
+        login(db, "cor", PW, client="10.0.0.1")
+
+
+def test_roles_change_with_an_audit_event_and_at_once_for_a_live_session(db):
+    create_user(db, "bea", PW, "beheerder", actor="test")
+    cor = create_user(db, "cor", PW, "curator", actor="bea")
+    token = create_session(db, cor, client="10.0.0.1")
+    set_role(db, "cor", "beheerder", actor="bea")
+    assert session_user(db, token).is_beheerder
+    ev = account_events(db)[0]
+    assert ev["action"] == "user_role" and ev["actor"] == "bea" and ev["details"] == {
+        "changes": {"role": ["curator", "beheerder"]}}
+    with pytest.raises(AuthError, match="Onbekende rol"):
+        set_role(db, "cor", "baas", actor="bea")
 
 
 def run(capsys, monkeypatch, *args, stdin: str | None = None):
@@ -159,3 +144,15 @@ def test_users_cli(tmp_path, capsys, monkeypatch):
     c = sqlite3.connect(db)
     assert all(h.startswith("$argon2id$") for (h,) in c.execute("SELECT password_hash FROM users"))
     c.close()
+    # `users wachtwoord` sets a new password, lifts the login back-off and ends every session
+    conn = connect(db)
+    token = create_session(conn, get_user(conn, "bea"), client="10.0.0.1")
+    for _ in range(throttle.ACCOUNT_FREE + 1):
+        throttle.record_failure(conn, "10.0.0.9", "bea", now=time.time())
+    assert throttle_status(conn, "bea")["blocked_until"]
+    code, out, err = run(capsys, monkeypatch, "--db", db, "users", "wachtwoord", "bea", "--wachtwoord-stdin",
+                         stdin="Een-ander-wachtwoord-7\n")
+    assert code == 0 and "blokkade is opgeheven" in out, err
+    assert session_user(conn, token) is None and throttle_status(conn, "bea")["blocked_until"] is None
+    assert login(conn, "bea", "Een-ander-wachtwoord-7", client="10.0.0.9").username == "bea"
+    conn.close()
