@@ -320,7 +320,9 @@ _KEEP_HYPHEN = re.compile(r"(?:^|\W)([A-Z0-9]{2,}|\w*\d\w*|[a-zà-ÿ]{1,3})$")
 def join_hyphen(left: str, right: str) -> str:
     """Join a word broken over two lines: 'wijk-' + 'verpleging' -> 'wijkverpleging', but
     'ggz-' + 'instellingen' -> 'ggz-instellingen' and 'BBL-' + 'opleiding' -> 'BBL-opleiding'.
-    The joined word wins when the Dutch lexicon knows it (or its compound parts)."""
+    The joined word wins when the Dutch lexicon knows it; otherwise a short part (three
+    letters or fewer: a prefix or abbreviation such as 'mbo-') and a vowel collision
+    ('zij-instromers', 'zee-egel') keep their hyphen."""
     from ingest.model import fold
     stem = left[:-1]
     word_l = re.search(r"[\wÀ-ÿ]+$", stem)
@@ -330,17 +332,19 @@ def join_hyphen(left: str, right: str) -> str:
     wl, wr = word_l.group(0), word_r.group(0)
     if re.search(r"[A-Z]{2,}|\d", wl):
         return left + right
-    joined = fold(wl + wr)
-    if _known_word(joined):
+    if re.search(r"(?:[aeiouyé]|ij)$", wl.lower()) and re.match(r"[aeiouyé]", wr.lower()):
+        return left + right          # vowel collision keeps its hyphen: zij-instromer, zee-egel
+    if _known_word(fold(wl + wr)):
         return stem + right
-    if len(wl) <= 3 or "-" in stem[-(len(wl) + 1):]:
+    if len(wl) <= 3 or len(wr) <= 3 or "-" in stem[-(len(wl) + 1):]:
         return left + right
     return stem + right
 
 
 def _known_word(word: str) -> bool:
-    from ingest.nlp import decompound, dutch_lexicon
-    return word in dutch_lexicon() or bool(decompound(word))
+    """A word of the Dutch lexicon, also in plural or inflected form."""
+    from ingest.nlp import _is_word, dutch_lexicon
+    return _is_word(word, dutch_lexicon())
 
 
 @dataclass
