@@ -25,7 +25,8 @@ from ingest.document import (CAPTION, MAX_PAGES, Block, check_blocks, heading_nu
                              looks_like_heading, mark_title)
 from ingest.errors import IngestError
 
-MAX_CONTENT_BYTES = 60 * 1024 * 1024      # decompressed page content of one document
+MAX_CONTENT_BYTES = 30 * 1024 * 1024      # decompressed page content of one document
+MAX_PAGE_CONTENT_BYTES = 2 * 1024 * 1024  # ... and of one page (a text page has some 5-50 KB)
 MAX_PAGE_CHARS = 200_000                 # characters on one page
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\u00ad": ""})
@@ -106,26 +107,42 @@ def read_pdf_blocks(data: bytes, name: str) -> tuple[list[Block], str | None, li
 
 
 def _check_content_size(pdf, name: str) -> None:
-    """Refuse a PDF whose page contents decompress to more than MAX_CONTENT_BYTES (a zip bomb
-    of a few KB can expand to gigabytes), before any page is laid out."""
+    """Refuse a PDF whose page contents decompress to more than the caps (a zip bomb of a few
+    KB expands to gigabytes; pdfminer would lay all of it out), before any page is laid out."""
     from pdfminer.pdftypes import resolve1
     total = 0
+    too_big = IngestError(f"Het PDF-bestand '{name}' is te groot om te lezen: de inhoud van de pagina's is na "
+                          "uitpakken te omvangrijk. Splits het document op of sla het opnieuw op als PDF.", path=name)
     for page in pdf.pages:
         contents = resolve1(page.page_obj.attrs.get("Contents"))
         streams = contents if isinstance(contents, list) else [contents]
+        page_total = 0
         for s in streams:
             s = resolve1(s)
-            if s is None or not hasattr(s, "get_data"):
-                continue
-            raw_len = len(s.rawdata or b"") if getattr(s, "rawdata", None) is not None else 0
-            if raw_len * 1100 > MAX_CONTENT_BYTES or total > MAX_CONTENT_BYTES:
-                # decompression ratio of deflate is at most ~1032:1: only large streams need decoding to check
-                total += len(s.get_data())
-            else:
-                total += raw_len
-            if total > MAX_CONTENT_BYTES:
-                raise IngestError(f"Het PDF-bestand '{name}' is te groot om te lezen (de pagina-inhoud is na "
-                                  "uitpakken meer dan 60 MB).", path=name)
+            if s is not None and hasattr(s, "get_data"):
+                page_total += _decoded_size(s, MAX_PAGE_CONTENT_BYTES - page_total)
+            if page_total > MAX_PAGE_CONTENT_BYTES:
+                raise too_big
+        total += page_total
+        if total > MAX_CONTENT_BYTES:
+            raise too_big
+
+
+def _decoded_size(stream, limit: int) -> int:
+    """The decoded size of a content stream, or more than `limit` when it is larger; a large
+    deflated stream is inflated only up to the limit (never expanded whole in memory)."""
+    import zlib
+    raw = getattr(stream, "rawdata", None)
+    if raw is None or len(raw) * 1100 <= limit:
+        return len(stream.get_data())
+    filters = [f for f, _ in stream.get_filters()]
+    if filters and all(getattr(f, "name", str(f)).strip("/") in ("FlateDecode", "Fl") for f in filters[:1]) \
+            and len(filters) == 1:
+        try:
+            return len(zlib.decompressobj().decompress(raw, limit + 1))
+        except zlib.error:
+            return 0
+    return len(stream.get_data())
 
 
 # ---------------------------------------------------------------- words -> lines
