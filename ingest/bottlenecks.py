@@ -110,15 +110,16 @@ def candidate_sentences(blocks: list[Block], text: str) -> list[tuple[str, int, 
     return out
 
 
-def extract(blocks: list[Block], text: str, classifier=None, *, section_prior: float = SECTION_PRIOR
-            ) -> list[Statement]:
-    """The bottleneck statements of a document, in document order. `section_prior` 1.0
-    switches the section evidence off (for measurement)."""
+def extract(blocks: list[Block], text: str, classifier=None, *, embedding=None,
+            section_prior: float = SECTION_PRIOR) -> list[Statement]:
+    """The bottleneck statements of a document, in document order. `embedding`
+    (ingest.sentences.Embedding) selects the classifier with sentence embeddings;
+    `section_prior` is for measurement (see 4. above)."""
     from ingest.sentences import PROBLEM, load_classifier
     cands = candidate_sentences(blocks, text)
     if not cands:
         return []
-    classifier = classifier or load_classifier()
+    classifier = classifier or load_classifier(embedding)
     probs = classifier.probabilities([c[0] for c in cands])
     out = []
     for (s, a, e, order, path, kind), p in zip(cands, probs):

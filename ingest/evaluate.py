@@ -82,6 +82,9 @@ def evaluate_classifier(embed=None, *, folds: int = 5, grid: tuple[float, ...] =
     out["C_grid"] = {str(c): (out["lexical_and_cues"]["accuracy"] if c == C else
                               _scores(*_cv_predictions(texts, labels, c=c, folds=folds))["accuracy"]) for c in grid}
     if embed is not None:
+        from scipy.stats import binomtest
+
+        from ingest.sentences import EMBED_WEIGHT
         cache: dict[str, np.ndarray] = {}
 
         def cached(sentences):
@@ -90,7 +93,13 @@ def evaluate_classifier(embed=None, *, folds: int = 5, grid: tuple[float, ...] =
                 for s, v in zip(todo, np.asarray(embed(todo))):
                     cache[s] = v
             return np.vstack([cache[s] for s in sentences])
-        out["with_embeddings"] = _scores(*_cv_predictions(texts, labels, c=C, embed=cached, folds=folds))
+        _, pe = _cv_predictions(texts, labels, c=C, embed=cached, embed_weight=EMBED_WEIGHT, folds=folds)
+        out["with_embeddings"] = _scores(y, pe)
+        out["with_embeddings"]["embed_weight"] = EMBED_WEIGHT
+        a, b = pred == y, pe == y            # McNemar's exact test on the paired predictions
+        only_lex, only_emb = int((a & ~b).sum()), int((~a & b).sum())
+        out["mcnemar"] = {"only_lexical_right": only_lex, "only_embeddings_right": only_emb,
+                          "p": float(binomtest(only_lex, only_lex + only_emb).pvalue) if only_lex + only_emb else 1.0}
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
@@ -131,7 +140,7 @@ def _match(extracted: list[str], expected: list[str], decoys: list[dict]):
     return found, decoys_hit, unmatched
 
 
-def evaluate_documents(*, section_prior: float | None = None) -> dict:
+def evaluate_documents(*, section_prior: float | None = None, embedding=None) -> dict:
     """Extraction on the test plans (recall, decoys, unmatched per document) and import
     splitting on the test import documents."""
     from ingest.bottlenecks import SECTION_PRIOR, extract
@@ -140,7 +149,7 @@ def evaluate_documents(*, section_prior: float | None = None) -> dict:
     from ingest.readers import read_document
     from ingest.sentences import load_classifier
     prior = SECTION_PRIOR if section_prior is None else section_prior
-    clf = load_classifier()
+    clf = load_classifier(embedding)
     docs, by_content = [], {}
     expected_total = found_total = decoy_total = unmatched_total = 0
     imports = []
@@ -167,7 +176,8 @@ def evaluate_documents(*, section_prior: float | None = None) -> dict:
                      "recall": round(len(found) / max(len(d["knelpunten"]), 1), 3),
                      "missed": [e for e in d["knelpunten"] if e not in found], "decoys": hit, "unmatched": unmatched})
     same = {c: len({tuple(v) for v in fmts.values()}) == 1 for c, fmts in by_content.items() if len(fmts) > 1}
-    return {"section_prior": prior, "documents": docs, "expected": expected_total, "found": found_total,
+    return {"section_prior": prior, "classifier": "met zinsembeddings" if clf.embedding else "lexicaal",
+            "documents": docs, "expected": expected_total, "found": found_total,
             "recall": round(found_total / max(expected_total, 1), 3), "decoys_extracted": decoy_total,
             "unmatched": unmatched_total, "same_across_formats": same, "imports": imports,
             "imports_ok": all(i["ok"] for i in imports), "seconds": round(time.perf_counter() - t0, 1)}
@@ -262,10 +272,15 @@ def _content_specs() -> dict:
     return out
 
 
-def report(embed=None) -> dict:
-    """Everything, for `praktijkwijzer bench`. `embed`: optional sentence encoder (callable)."""
+def report(embedding=None) -> dict:
+    """Everything, for `praktijkwijzer bench`. `embedding`: ingest.sentences.Embedding of the
+    project's encoder (then the classifier with embeddings is measured as well)."""
     from ingest.bottlenecks import SECTION_PRIOR_DERIVED
-    return {"classifier": evaluate_classifier(embed), "training_overlap": training_overlap(),
-            "extraction": evaluate_documents(),
-            "extraction_with_section_prior": evaluate_documents(section_prior=SECTION_PRIOR_DERIVED),
-            "pdf_libraries": compare_pdf_libraries()}
+    out = {"classifier": evaluate_classifier(embedding), "training_overlap": training_overlap(),
+           "extraction": evaluate_documents(),
+           "extraction_with_section_prior": evaluate_documents(section_prior=SECTION_PRIOR_DERIVED),
+           "pdf_libraries": compare_pdf_libraries()}
+    if embedding is not None:
+        out["extraction_with_embeddings"] = evaluate_documents(embedding=embedding)
+    return out
+

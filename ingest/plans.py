@@ -77,10 +77,10 @@ def _front_matter(text: str, name: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def extract_statements(text: str, start: int = 0) -> list[tuple[str, int, int]]:
+def extract_statements(text: str, start: int = 0, *, embedding=None) -> list[tuple[str, int, int]]:
     """(statement, start, end) for every bottleneck sentence of a Markdown or plain text."""
     blocks = parse_text(text, offset=start)
-    return [(s.text, s.start, s.end) for s in extract(blocks, text)]
+    return [(s.text, s.start, s.end) for s in extract(blocks, text, embedding=embedding)]
 
 
 def _weight(value, name: str, n: int) -> float:
@@ -138,8 +138,10 @@ def _from_data(data, name: str) -> tuple[dict, list[Bottleneck]]:
     return meta, out
 
 
-def read_plan(data: bytes, filename: str, *, registry: Registry | None = None) -> PlanDraft:
-    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found."""
+def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, embedding=None) -> PlanDraft:
+    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found.
+    `embedding`: ingest.sentences.Embedding of the project's encoder, for the sentence
+    classifier with embeddings (callers that have the encoder pass it; see ingest.sentences)."""
     registry = registry or load_registry()
     suffix = Path(filename).suffix.lower()
     sha = hashlib.sha256(data).hexdigest()
@@ -157,7 +159,8 @@ def read_plan(data: bytes, filename: str, *, registry: Registry | None = None) -
         raw = read_bytes(data, filename)
         meta = _front_matter(raw.text, filename) if raw.format == "markdown" else {}
         text, fmt = raw.text, raw.format
-        bottlenecks = [Bottleneck(text=s.text, start=s.start, end=s.end) for s in extract(raw.blocks, raw.text)]
+        bottlenecks = [Bottleneck(text=s.text, start=s.start, end=s.end) for s in extract(raw.blocks, raw.text,
+                                                                                 embedding=embedding)]
         if not meta.get("titel") and raw.title:
             meta["titel"] = raw.title
     seen, unique = set(), []

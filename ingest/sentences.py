@@ -10,10 +10,14 @@ plus cue features that carry the general mechanisms a reader uses: problem words
 words, action and ambition phrases, caption openings, and the direction of a change times
 what changes ("verzuim" + "gedaald" is a success, "verzuim" + "stijgt" a problem;
 "aanmeldingen" + "gestegen" a success). The model is a multinomial logistic regression
-(scikit-learn). Its fitted parameters are stored as JSON in corpus/bottleneck_classifier.json
-with the sha256 of the training file; `load_classifier()` refits in memory when that file
-changed. Measured against a model that also uses sentence embeddings (ingest/evaluate.py):
-the embeddings did not improve it, so the classifier is self-contained (no encoder needed).
+(scikit-learn). Fitted parameters are stored as JSON with the sha256 of the training file:
+corpus/bottleneck_classifier.json (self-contained) and
+corpus/bottleneck_classifier_embeddings.json (also the sentence embeddings of the project's
+encoder, weight EMBED_WEIGHT). Measured by cross-validation (ingest/evaluate.py), the model
+with embeddings is clearly better (McNemar p < 0.001), so callers that have the encoder
+inject it: `load_classifier(Embedding(encoder.model_id, encoder.encode_passages))`; ingest
+itself may not import index. Without an encoder (or for another encoder than the one the
+parameters were fitted with) the self-contained model is used.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +37,11 @@ from ingest.registry import CORPUS_DIR
 
 SENTENCES_FILE = CORPUS_DIR / "bench" / "sentences.yaml"
 MODEL_FILE = CORPUS_DIR / "bottleneck_classifier.json"
+EMBEDDING_MODEL_FILE = CORPUS_DIR / "bottleneck_classifier_embeddings.json"
 LABELS = ("knelpunt", "succes", "actie", "ambitie", "achtergrond", "bijschrift")
 PROBLEM = "knelpunt"
 C = 8.0                      # inverse regularisation; chosen by cross-validation (ingest/evaluate.py)
+EMBED_WEIGHT = 4.0           # scale of the (unit) sentence embeddings beside tf-idf; CV grid 0.5, 1, 2, 4
 MAX_SENTENCE_CHARS = 1000    # longer 'sentences' are cut before classification
 
 # --- cue features ------------------------------------------------------------------------------
@@ -138,6 +145,17 @@ def fit_model(sentences: list[str], labels: list[str], *, c: float = C, embed=No
     return words, chars, clf
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """Sentence embeddings injected by a caller that has an encoder (ingest may not import
+    index): `Embedding(encoder.model_id, encoder.encode_passages)`."""
+    model_id: str
+    encode: Callable[[list[str]], np.ndarray]
+
+    def __call__(self, sentences: list[str]) -> np.ndarray:
+        return np.asarray(self.encode(list(sentences)), dtype=np.float64)
+
+
 @dataclass
 class SentenceClassifier:
     """A fitted classifier. `probabilities(sentences)` -> one dict label -> p per sentence."""
@@ -145,6 +163,8 @@ class SentenceClassifier:
     chars: object
     model: object
     sha256: str
+    embedding: Embedding | None = None     # set for the model with sentence embeddings
+    embed_weight: float = EMBED_WEIGHT
 
     @property
     def labels(self) -> list[str]:
@@ -153,29 +173,29 @@ class SentenceClassifier:
     def probabilities(self, sentences: list[str]) -> list[dict[str, float]]:
         if not sentences:
             return []
-        P = self.model.predict_proba(featurise(self.words, self.chars, sentences))
-        return [dict(zip(self.labels, map(float, row))) for row in P]
+        X = featurise(self.words, self.chars, sentences, self.embedding, self.embed_weight)
+        return [dict(zip(self.labels, map(float, row))) for row in self.model.predict_proba(X)]
 
     def classify(self, sentences: list[str]) -> list[str]:
         return [max(p, key=p.get) for p in self.probabilities(sentences)]
 
-    def is_problem(self, sentences: list[str]) -> list[bool]:
-        return [label == PROBLEM for label in self.classify(sentences)]
 
-
-def _to_json(words, chars, clf, sha: str) -> dict:
+def _to_json(words, chars, clf, sha: str, embedding: Embedding | None) -> dict:
     def vec(v):
         vocab = sorted(v.vocabulary_, key=v.vocabulary_.get)
         return {"vocabulary": vocab, "idf": [round(float(x), 6) for x in v.idf_]}
     return {"about": "Knelpuntzin-classificatie (ingest/sentences.py): logistische regressie op tf-idf van woorden "
-                     "en lettergrepen plus signaalkenmerken. Opnieuw fitten: ingest.sentences.save_classifier().",
-            "training_sha256": sha, "cues": list(CUE_NAMES), "C": C, "classes": [str(c) for c in clf.classes_],
+                     "en lettergrepen plus signaalkenmerken" + (" en zinsembeddings" if embedding else "")
+                     + ". Opnieuw fitten: ingest.sentences.save_classifier().",
+            "training_sha256": sha, "cues": list(CUE_NAMES), "C": C,
+            "encoder": embedding.model_id if embedding else None,
+            "embed_weight": EMBED_WEIGHT if embedding else None, "classes": [str(c) for c in clf.classes_],
             "words": vec(words), "chars": vec(chars),
             "coef": [[round(float(x), 6) for x in row] for row in clf.coef_],
             "intercept": [round(float(x), 6) for x in clf.intercept_]}
 
 
-def _from_json(d: dict) -> SentenceClassifier:
+def _from_json(d: dict, embedding: Embedding | None = None) -> SentenceClassifier:
     from sklearn.linear_model import LogisticRegression
     words, chars = _vectorizers()
     for v, key in ((words, "words"), (chars, "chars")):
@@ -185,29 +205,48 @@ def _from_json(d: dict) -> SentenceClassifier:
     clf.classes_ = np.asarray(d["classes"])
     clf.coef_ = np.asarray(d["coef"], dtype=np.float64)
     clf.intercept_ = np.asarray(d["intercept"], dtype=np.float64)
-    return SentenceClassifier(words, chars, clf, d["training_sha256"])
+    return SentenceClassifier(words, chars, clf, d["training_sha256"], embedding, d.get("embed_weight") or EMBED_WEIGHT)
 
 
-def save_classifier(path: Path = MODEL_FILE, sentences_file: Path = SENTENCES_FILE) -> SentenceClassifier:
-    """Fit on the labelled sentences and store the parameters as JSON (deterministic)."""
+def model_file(embedding: Embedding | None) -> Path:
+    return MODEL_FILE if embedding is None else EMBEDDING_MODEL_FILE
+
+
+def save_classifier(embedding: Embedding | None = None, sentences_file: Path = SENTENCES_FILE) -> SentenceClassifier:
+    """Fit on the labelled sentences and store the parameters as JSON (deterministic):
+    corpus/bottleneck_classifier.json, or with `embedding` corpus/bottleneck_classifier_embeddings.json
+    (valid for that encoder only)."""
     texts, labels, sha = training_data(sentences_file)
-    words, chars, clf = fit_model(texts, labels)
-    d = _to_json(words, chars, clf, sha)
-    path.write_text(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    return _from_json(d)
+    words, chars, clf = fit_model(texts, labels, embed=embedding, embed_weight=EMBED_WEIGHT)
+    d = _to_json(words, chars, clf, sha, embedding)
+    model_file(embedding).write_text(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n",
+                                     encoding="utf-8")
+    load_classifier.cache_clear()
+    return _from_json(d, embedding)
 
 
-@lru_cache(maxsize=1)
-def load_classifier() -> SentenceClassifier:
-    """The stored classifier; refitted in memory when the training file changed since it was
-    stored (or when the stored file is missing or unreadable)."""
+@lru_cache(maxsize=4)
+def load_classifier(embedding: Embedding | None = None) -> SentenceClassifier:
+    """The stored classifier. With `embedding`: the model with sentence embeddings when it was
+    fitted for that encoder (model id) on the current training file, else the lexical model.
+    Without: the lexical model, refitted in memory when the training file changed since it
+    was stored (or when the stored file is missing or unreadable)."""
     sha = hashlib.sha256(SENTENCES_FILE.read_bytes()).hexdigest()
-    try:
-        d = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-        if d.get("training_sha256") == sha and d.get("cues") == list(CUE_NAMES):
-            return _from_json(d)
-    except (OSError, ValueError, KeyError):
-        pass
+    if embedding is not None:
+        d = _stored(EMBEDDING_MODEL_FILE)
+        if d and d.get("training_sha256") == sha and d.get("encoder") == embedding.model_id \
+                and d.get("cues") == list(CUE_NAMES):
+            return _from_json(d, embedding)
+    d = _stored(MODEL_FILE)
+    if d and d.get("training_sha256") == sha and d.get("cues") == list(CUE_NAMES):
+        return _from_json(d)
     texts, labels, sha = training_data()
     words, chars, clf = fit_model(texts, labels)
     return SentenceClassifier(words, chars, clf, sha)
+
+
+def _stored(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -87,3 +87,33 @@ def test_cross_validation_report_shape():
     assert set(lc["per_class"]) == {"knelpunt", "succes", "actie", "ambitie", "achtergrond", "bijschrift"}
     assert r["sentences"] >= 450 and 0.6 <= lc["knelpunt_vs_rest"]["precision"] <= 1.0
     assert r["stored_model_matches_training_data"] is True
+
+
+@pytest.fixture(scope="session")
+def embedding(encoder):
+    from ingest.sentences import Embedding
+    return Embedding(encoder.model_id, encoder.encode_passages)
+
+
+def test_classifier_with_embeddings_is_stored_for_the_project_encoder_and_meets_the_targets(embedding):
+    import hashlib
+
+    from ingest.evaluate import evaluate_documents
+    from ingest.sentences import EMBEDDING_MODEL_FILE, SENTENCES_FILE, Embedding, load_classifier
+    assert load_classifier(embedding).embedding is embedding, \
+        "corpus/bottleneck_classifier_embeddings.json is stale: run save_classifier(Embedding(...))"
+    import json
+    stored = json.loads(EMBEDDING_MODEL_FILE.read_text(encoding="utf-8"))
+    assert stored["training_sha256"] == hashlib.sha256(SENTENCES_FILE.read_bytes()).hexdigest()
+    other = Embedding("een-ander-model", embedding.encode)
+    assert load_classifier(other).embedding is None          # another encoder: the self-contained model
+    r = evaluate_documents(embedding=embedding)
+    assert r["classifier"] == "met zinsembeddings"
+    assert r["recall"] >= 0.95 and r["decoys_extracted"] == 0 and r["unmatched"] == 0, r["documents"]
+    assert all(r["same_across_formats"].values())
+
+
+def test_read_plan_with_embeddings(embedding):
+    from ingest.evaluate import DOCUMENTS_DIR
+    draft = read_plan((DOCUMENTS_DIR / "zhz-raat.html").read_bytes(), "zhz-raat.html", embedding=embedding)
+    assert len(draft.bottlenecks) == 6
