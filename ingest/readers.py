@@ -20,6 +20,7 @@ from ingest.errors import IngestError
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".docx", ".html", ".htm"}
 MAX_BYTES = 50 * 1024 * 1024
+MAX_DOCX_UNPACKED = 200 * 1024 * 1024     # all parts of a .docx together, uncompressed
 SUPPORTED_TEXT = ("Markdown (.md, .markdown), tekst (.txt, .text), PDF (.pdf), Word (.docx) "
                   "en HTML (.html, .htm)")
 _SUFFIX_FORMAT = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
@@ -234,6 +235,13 @@ def _read_pdf(data: bytes, p: Path, warnings: list[str]) -> tuple[list[Block], s
 def _read_docx(data: bytes, p: Path) -> tuple[list[Block], str | None]:
     import docx
     from docx.table import Table
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _fail(f"Het Word-document '{p.name}' is beschadigd en kan niet worden gelezen.", p) from None
+    if unpacked > MAX_DOCX_UNPACKED:       # a zip bomb: refuse before python-docx inflates it
+        raise _fail(f"Het Word-document '{p.name}' is uitgepakt te groot om te lezen (meer dan "
+                    f"{MAX_DOCX_UNPACKED // 2**20} MB). Sla het op zonder ingesloten bestanden of splits het op.", p)
     try:
         doc = docx.Document(io.BytesIO(data))
         items = list(doc.iter_inner_content())

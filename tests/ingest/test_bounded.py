@@ -157,3 +157,16 @@ def test_structured_loaders_directly():
     assert load_json('{"a": [1, 2]}', "x.json") == {"a": [1, 2]}
     with pytest.raises(IngestError):
         load_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "x.json")
+
+
+def test_docx_zip_bomb_is_refused_before_inflating():
+    import zipfile
+
+    from ingest.readers import MAX_DOCX_UNPACKED
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b" " * (MAX_DOCX_UNPACKED + 1024))
+    assert len(buf.getvalue()) < 1_000_000
+    with pytest.raises(IngestError, match="te groot"):
+        read_bytes(buf.getvalue(), "bom.docx")
