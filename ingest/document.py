@@ -13,7 +13,7 @@ parses back into the same blocks. All functions here are linear in the size of t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ingest.errors import IngestError
 
@@ -345,11 +345,3 @@ def _known_word(word: str) -> bool:
     """A word of the Dutch lexicon, also in plural or inflected form."""
     from ingest.nlp import _is_word, dutch_lexicon
     return _is_word(word, dutch_lexicon())
-
-
-@dataclass
-class Parsed:
-    """A document read into blocks, with its rendered text and title."""
-    blocks: list[Block] = field(default_factory=list)
-    text: str = ""
-    title: str | None = None

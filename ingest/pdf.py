@@ -302,6 +302,7 @@ def _blocks(pages: list[list[Line]], tables: list[list[tuple[float, list[list[st
         pending_tables = sorted(tbls, key=lambda t: t[0])
         cur: Block | None = None
         prev: Line | None = None
+        cur_indent = 0.0
         for idx, ln in enumerate(ls):
             while pending_tables and pending_tables[0][0] <= ln.top and (ln.column <= 0):
                 top, rows = pending_tables.pop(0)

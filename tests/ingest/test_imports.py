@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.evaluate import DOCUMENTS_DIR
 from ingest.pipeline import build_drafts, build_import
 from ingest.practices import practice_drafts, split_parts
 from ingest.readers import read_bytes
