@@ -43,6 +43,24 @@ def pipeline_name() -> str:
     return f"{nlp.meta.get('lang', 'nl')}_{nlp.meta.get('name', 'blank')}-{nlp.meta.get('version', '')}"
 
 
+CHUNK_CHARS = 100_000      # spaCy refuses texts over nlp.max_length (1,000,000: error E088); we feed less
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """`text` in pieces of at most `size` characters, cut at whitespace where possible."""
+    if len(text) <= size:
+        return [text]
+    out, i = [], 0
+    while i < len(text):
+        j = min(i + size, len(text))
+        if j < len(text):
+            k = text.rfind(" ", i + size // 2, j)
+            j = k + 1 if k > 0 else j
+        out.append(text[i:j])
+        i = j
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of a text; list items and paragraphs never run into each other."""
     out: list[str] = []
@@ -50,15 +68,15 @@ def sentences(text: str) -> list[str]:
         block = block.strip()
         if not block:
             continue
-        doc = get_nlp()(block)
-        out += [s.text.strip() for s in doc.sents if s.text.strip()]
+        for piece in chunks(block):
+            doc = get_nlp()(piece)
+            out += [s.text.strip() for s in doc.sents if s.text.strip()]
     return out
 
 
 def lemmas(text: str) -> list[str]:
     """Accent-folded lowercase lemmas of content words (no stop words, punctuation, numbers)."""
-    doc = get_nlp()(text)
-    return [fold(t.lemma_ or t.text) for t in doc
+    return [fold(t.lemma_ or t.text) for piece in chunks(text) for t in get_nlp()(piece)
             if t.is_alpha and not t.is_stop and len(t.text) > 2]
 
 
@@ -130,12 +148,13 @@ class Gazetteer:
     targets: dict[str, list[str]]   # match key -> ids
 
     def find(self, text: str) -> list[str]:
-        doc = get_nlp().make_doc(text)
         found: list[str] = []
-        for match_id, _start, _end in self.matcher(doc):
-            for target in self.targets[get_nlp().vocab.strings[match_id]]:
-                if target not in found:
-                    found.append(target)
+        for piece in chunks(text):
+            doc = get_nlp().make_doc(piece)
+            for match_id, _start, _end in self.matcher(doc):
+                for target in self.targets[get_nlp().vocab.strings[match_id]]:
+                    if target not in found:
+                        found.append(target)
         return found
 
 

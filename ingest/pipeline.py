@@ -6,6 +6,9 @@
                              number, citing both evaluation documents) and enriched with
                              places, organisations, branches, results and passages.
 
+    build_import(raw, ...)   one uploaded document -> proposed entries, split by its layout
+                             headings (curator import, `praktijkwijzer import`).
+
 kb.loader.ingest runs these and stores the result in one transaction.
 """
 from __future__ import annotations
@@ -112,21 +115,50 @@ def build_drafts(documents: list[tuple[str, str, str]], registry: Registry,
     organisations found in the documents (the evaluation's respondent table) are added."""
     step = step or (lambda *_: None)
     out = Built()
-    aliases = dict(known_organisations or {})
     drafts: list[Draft] = []
     for i, (doc_id, title, text) in enumerate(documents):
         step(f"Segmenteren: {title}", i, len(documents))
         seg = segment(doc_id, text, registry)
-        out.kinds[doc_id] = seg.kind
-        out.per_document[doc_id] = len(seg.entries)
-        out.warnings += [f"{doc_id}: {w}" for w in seg.warnings]
-        for name, region_text in seg.organisations:
-            regions = [r for r in registry.resolve_region(region_text.removeprefix("Regio ")) if r != "landelijk"]
-            out.organisations.append((name, regions, doc_id))
-            aliases.setdefault(name, slugify(name))
-        if not seg.entries:
-            out.warnings.append(f"{title}: geen onderdelen herkend die een kennisitem kunnen worden.")
-        drafts += seg.entries
+        drafts += _collect(out, registry, doc_id, title, seg)
+    return _finish(out, drafts, registry, known_organisations, step)
+
+
+def build_import(raw: RawDocument, doc_id: str, title: str, registry: Registry,
+                 known_organisations: dict[str, str] | None = None, step: Progress | None = None) -> Built:
+    """Proposed entries for one uploaded or imported document (curator import, `praktijkwijzer
+    import`): a known source is segmented as in `build_drafts`; any other document is split
+    into practices by its layout headings (ingest.practices), whatever its format, each
+    titled by its heading."""
+    from ingest.practices import practice_drafts
+    from ingest.segment import Segmented, detect_kind
+    step = step or (lambda *_: None)
+    out = Built()
+    step(f"Segmenteren: {title}", 0, 1)
+    if detect_kind(raw.text) == "generic":
+        seg = Segmented("generic", practice_drafts(doc_id, raw.blocks, raw.text, raw.title))
+    else:
+        seg = segment(doc_id, raw.text, registry)
+    drafts = _collect(out, registry, doc_id, title, seg)
+    return _finish(out, drafts, registry, known_organisations, step)
+
+
+def _collect(out: Built, registry: Registry, doc_id: str, title: str, seg) -> list[Draft]:
+    out.kinds[doc_id] = seg.kind
+    out.per_document[doc_id] = len(seg.entries)
+    out.warnings += [f"{doc_id}: {w}" for w in seg.warnings]
+    for name, region_text in seg.organisations:
+        regions = [r for r in registry.resolve_region(region_text.removeprefix("Regio ")) if r != "landelijk"]
+        out.organisations.append((name, regions, doc_id))
+    if not seg.entries:
+        out.warnings.append(f"{title}: geen onderdelen herkend die een kennisitem kunnen worden.")
+    return seg.entries
+
+
+def _finish(out: Built, drafts: list[Draft], registry: Registry, known_organisations: dict[str, str] | None,
+            step: Progress) -> Built:
+    aliases = dict(known_organisations or {})
+    for name, _regions, _doc in out.organisations:
+        aliases.setdefault(name, slugify(name))
     out.drafts = merge_drafts(drafts)
     places = region_gazetteer(registry)
     orgs = make_gazetteer({alias: [oid] for alias, oid in aliases.items()})

@@ -1,37 +1,35 @@
 """Regional plans -> bottleneck statements.
 
 A plan is a document (PDF, DOCX, Markdown, text, HTML) or a YAML/JSON list of bottlenecks.
-From running text, a bottleneck is a sentence that contains a Dutch cue word (tekort,
-knelpunt, uitval, uitstroom, verzuim, werkdruk, wachtlijst, vacature, stageplaats, ...),
-found with spaCy sentence segmentation and lemmas; sentences under headings about
-ambitions or actions are skipped, and when the plan has a section on bottlenecks
-("Knelpunten", "Opgave", ...) only that section is read. Each statement keeps its span.
+A document is read into blocks (ingest.readers, ingest.document) and its bottleneck
+statements are found section-aware with the sentence classifier (ingest.bottlenecks): in the
+plan's Knelpunten/Opgave/Analyse sections when it has them, else in its prose, never in its
+title, tables or captions, and never a success, action, ambition or background sentence.
+Each statement keeps its span in the document text. YAML and JSON are parsed without
+aliases and with bounded nesting (ingest.structured); their shape and weights are checked.
+Every failure is an IngestError with a Dutch message.
 """
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from ingest.clean import one_line, strip_markup
+from ingest.bottlenecks import MAX_BOTTLENECKS, extract
+from ingest.clean import one_line
+from ingest.document import parse_text
 from ingest.errors import IngestError
 from ingest.model import fold
-from ingest.nlp import classify, get_nlp, lemmas
+from ingest.nlp import classify
 from ingest.readers import read_bytes
 from ingest.registry import CORPUS_DIR, Registry, load_registry
+from ingest.structured import load_json, load_yaml
 
-CUES = ["tekort", "knelpunt", "uitval", "uitvall", "uitstroom", "uitstrom", "verzuim", "werkdruk", "wachtlijst",
-        "wachttijd", "vacature", "stageplaats", "stageplek", "stageplaats", "agressie", "regeldruk", "administrat",
-        "registratie", "krapte", "gebrek", "onvoldoende", "vervulbaar", "vergrijz", "krimp", "overbelast",
-        "personeelstekort", "verloop", "vertrek", "afhak", "opvolger"]
-CUE_PHRASES = ["te weinig", "te hoog", "te veel", "te laag", "moeilijk te vinden", "lukt niet", "niet genoeg"]
-PROBLEM_HEADINGS = re.compile(r"knelpunt|opgave|probleem|uitdaging|tekort|situatie", re.I)
-SKIP_HEADINGS = re.compile(r"ambitie|doel|actie|maatregel|aanpak|oplossing|afspra|resultaat|vervolg", re.I)
 DATA_SUFFIXES = {".yaml", ".yml", ".json"}
+MIN_WEIGHT, MAX_WEIGHT = 0.0, 100.0       # a weight is a finite number with 0 < weight <= 100 (as in /api/match)
+MAX_BOTTLENECK_CHARS = 1000               # one bottleneck statement in a YAML/JSON plan
 
 
 @dataclass
@@ -62,144 +60,107 @@ class PlanDraft:
     source: str = ""
 
 
-# Separable verbs: "studenten vallen uit", "medewerkers stromen uit", "haken af".
-SEPARABLE = re.compile(r"\b(?:val|valt|vallen|viel|vielen|stroom|stroomt|stromen|stroomde|stroomden)\b.*\buit\b"
-                       r"|\b(?:haak|haakt|haken|haakte|haakten)\b.*\baf\b")
-
-
-def is_bottleneck(sentence: str) -> bool:
-    folded = fold(sentence)
-    if any(p in folded for p in CUE_PHRASES) or SEPARABLE.search(folded):
-        return True
-    words = set(re.findall(r"[a-z]+", folded)) | set(lemmas(sentence))
-    return any(cue in w for w in words for cue in CUES)
-
-
 def classify_bottleneck(text: str, registry: Registry) -> dict:
     return {"actielijnen": classify(text, registry.actielijnen, min_hits=1, limit=1),
             "themes": classify(text, registry.themes, min_hits=1, limit=3),
             "branches": classify(text, registry.branches, min_hits=1, limit=2)}
 
 
-def _front_matter(text: str) -> tuple[dict, int]:
-    m = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text, re.S)
+def _front_matter(text: str, name: str) -> dict:
+    m = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text[:200_000], re.S)
     if not m:
-        return {}, 0
+        return {}
     try:
-        data = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError:
-        return {}, 0
-    return (data if isinstance(data, dict) else {}), m.end()
+        data = load_yaml(m.group(1), name)
+    except IngestError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _is_heading(line: str, nxt: str | None) -> str | None:
-    s = line.strip()
-    m = re.match(r"^#{1,6}\s+(.+)$", s)
-    if m:
-        return strip_markup(m.group(1)).strip()
-    if (nxt is not None and 0 < len(s) <= 60 and len(s.split()) <= 6 and s[0].isupper()
-            and not re.search(r"[.!?:;,]$", s) and not s.startswith(("-", "•", "*"))):
-        return s
-    return None
+def extract_statements(text: str, start: int = 0, *, embedding=None) -> list[tuple[str, int, int]]:
+    """(statement, start, end) for every bottleneck sentence of a Markdown or plain text."""
+    blocks = parse_text(text, offset=start)
+    return [(s.text, s.start, s.end) for s in extract(blocks, text, embedding=embedding)]
 
 
-def extract_statements(text: str, start: int = 0) -> list[tuple[str, int, int]]:
-    """(statement, start, end) for every bottleneck sentence in running text."""
-    lines, pos = [], 0
-    for raw in text.split("\n"):
-        lines.append((pos, raw))
-        pos += len(raw) + 1
-    sections: list[tuple[str | None, list[tuple[int, str]]]] = [(None, [])]
-    for i, (off, raw) in enumerate(lines):
-        if off < start:
-            continue
-        nxt = next((r for _, r in lines[i + 1:] if r.strip()), None)
-        h = _is_heading(raw, nxt)
-        if h is not None:
-            sections.append((h, []))
-        else:
-            sections[-1][1].append((off, raw))
-    if any(h and PROBLEM_HEADINGS.search(h) for h, _ in sections):
-        sections = [(h, ls) for h, ls in sections if h and PROBLEM_HEADINGS.search(h)]
-    out: list[tuple[str, int, int]] = []
-    for h, ls in sections:
-        if h and SKIP_HEADINGS.search(h) and not PROBLEM_HEADINGS.search(h):
-            continue
-        for block_start, block_end, block in _blocks(ls):
-            clean = one_line(strip_markup(block)).lstrip("• ").strip()
-            if not clean:
-                continue
-            for sent in get_nlp()(clean).sents:
-                s = sent.text.strip()
-                if len(s) < 12 or not is_bottleneck(s):
-                    continue
-                a = text.find(s[:25], block_start, block_end + 1)
-                out.append((s, a if a >= 0 else block_start, (a + len(s)) if a >= 0 else block_end))
-    return out
-
-
-def _blocks(lines: list[tuple[int, str]]):
-    """Paragraphs and list items as (start, end, text)."""
-    cur: list[tuple[int, str]] = []
-
-    def flush():
-        if cur:
-            yield cur[0][0], cur[-1][0] + len(cur[-1][1]), " ".join(r for _, r in cur)
-    for off, raw in lines:
-        s = raw.strip()
-        if not s:
-            yield from flush()
-            cur = []
-        elif re.match(r"^\s*(?:[-*•]|\d+[.)])\s+", raw):
-            yield from flush()
-            cur = [(off, raw)]
-        else:
-            cur.append((off, raw))
-    yield from flush()
+def _weight(value, name: str, n: int) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise IngestError(f"In '{name}' heeft knelpunt {n} een ongeldig gewicht: gebruik een getal groter dan 0 en "
+                          f"hoogstens {MAX_WEIGHT:g}.")
+    try:
+        w = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (ValueError, OverflowError):
+        w = math.nan
+    if not math.isfinite(w) or not (MIN_WEIGHT < w <= MAX_WEIGHT):
+        raise IngestError(f"In '{name}' heeft knelpunt {n} een ongeldig gewicht ({str(value)[:20]}): gebruik een "
+                          f"getal groter dan 0 en hoogstens {MAX_WEIGHT:g}.")
+    return w
 
 
 def _from_data(data, name: str) -> tuple[dict, list[Bottleneck]]:
+    """A YAML/JSON plan: a list of bottlenecks, or an object with 'knelpunten' (or
+    'bottlenecks'): each a text or an object {tekst|text, gewicht|weight}."""
+    shape = (f"'{name}' heeft niet de vorm van een plan: verwacht een lijst van knelpunten, of een object met "
+             "'knelpunten': [{tekst: ..., gewicht: 2}, ...].")
     if isinstance(data, list):
         data = {"knelpunten": data}
     if not isinstance(data, dict):
-        raise IngestError(f"'{name}' is geen lijst van knelpunten: verwacht een lijst of een object met 'knelpunten'.")
-    items = data.get("knelpunten") or data.get("bottlenecks") or []
+        raise IngestError(shape)
+    items = data.get("knelpunten", data.get("bottlenecks"))
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise IngestError(shape)
+    if len(items) > MAX_BOTTLENECKS:
+        raise IngestError(f"'{name}' bevat {len(items)} knelpunten; de grens is {MAX_BOTTLENECKS}.")
     out = []
-    for item in items:
+    for n, item in enumerate(items, 1):
         if isinstance(item, str):
-            text, weight = item, 1.0
+            text, weight = item, None
         elif isinstance(item, dict):
-            text = item.get("tekst") or item.get("text") or ""
-            weight = item.get("gewicht", item.get("weight", 1.0))
+            text = item.get("tekst", item.get("text", ""))
+            weight = item.get("gewicht", item.get("weight"))
         else:
-            continue
-        try:
-            weight = float(weight)
-        except (TypeError, ValueError):
-            raise IngestError(f"In '{name}' heeft een knelpunt een ongeldig gewicht: {weight!r}.")
-        if one_line(str(text)):
-            out.append(Bottleneck(text=one_line(str(text)), weight=weight if weight > 0 else 1.0, origin="user"))
-    return data, out
+            raise IngestError(f"Knelpunt {n} in '{name}' is geen tekst: schrijf elk knelpunt als zin, of als "
+                              "{tekst: ..., gewicht: ...}.")
+        if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+            raise IngestError(f"Knelpunt {n} in '{name}' heeft geen tekst: gebruik 'tekst: ...'.")
+        text = one_line(str(text))
+        if len(text) > MAX_BOTTLENECK_CHARS:
+            raise IngestError(f"Knelpunt {n} in '{name}' is te lang ({len(text)} tekens; hoogstens "
+                              f"{MAX_BOTTLENECK_CHARS}).")
+        w = _weight(weight, name, n)
+        if text:
+            out.append(Bottleneck(text=text, weight=w, origin="user"))
+    meta = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, (str, int, float, bool))}
+    return meta, out
 
 
-def read_plan(data: bytes, filename: str, *, registry: Registry | None = None) -> PlanDraft:
-    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found."""
+def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, embedding=None) -> PlanDraft:
+    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found.
+    `embedding`: ingest.sentences.Embedding of the project's encoder, for the sentence
+    classifier with embeddings (callers that have the encoder pass it; see ingest.sentences)."""
     registry = registry or load_registry()
     suffix = Path(filename).suffix.lower()
     sha = hashlib.sha256(data).hexdigest()
     if suffix in DATA_SUFFIXES:
+        kind = "JSON" if suffix == ".json" else "YAML"
         try:
-            parsed = json.loads(data.decode("utf-8-sig")) if suffix == ".json" else yaml.safe_load(data.decode("utf-8-sig"))
-        except (ValueError, yaml.YAMLError, UnicodeDecodeError) as err:
-            raise IngestError(f"'{filename}' is geen geldig {'JSON' if suffix == '.json' else 'YAML'}-bestand ({err}).")
+            decoded = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise IngestError(f"'{filename}' is geen geldig {kind}-bestand: het is niet in UTF-8 opgeslagen.") from None
+        parsed = load_json(decoded, filename) if suffix == ".json" else load_yaml(decoded, filename)
         meta, bottlenecks = _from_data(parsed, filename)
         text = "\n".join(b.text for b in bottlenecks)
         fmt = suffix.lstrip(".")
     else:
         raw = read_bytes(data, filename)
-        meta, body_start = _front_matter(raw.text)
+        meta = _front_matter(raw.text, filename) if raw.format == "markdown" else {}
         text, fmt = raw.text, raw.format
-        bottlenecks = [Bottleneck(text=s, start=a, end=b) for s, a, b in extract_statements(text, body_start)]
+        bottlenecks = [Bottleneck(text=s.text, start=s.start, end=s.end) for s in extract(raw.blocks, raw.text,
+                                                                                 embedding=embedding)]
         if not meta.get("titel") and raw.title:
             meta["titel"] = raw.title
     seen, unique = set(), []
@@ -216,8 +177,9 @@ def read_plan(data: bytes, filename: str, *, registry: Registry | None = None) -
         cls = classify_bottleneck(b.text, registry)
         b.actielijnen, b.themes, b.branches = cls["actielijnen"], cls["themes"], cls["branches"]
     region = meta.get("regio") or meta.get("region")
-    return PlanDraft(title=str(meta.get("titel") or meta.get("title") or Path(filename).stem),
-                     region=str(region) if region else None, text=text, bottlenecks=unique,
+    title = meta.get("titel") or meta.get("title")
+    return PlanDraft(title=str(title)[:300] if title else Path(filename).stem,
+                     region=str(region)[:200] if region else None, text=text, bottlenecks=unique,
                      example=bool(meta.get("voorbeeld") or meta.get("example")),
                      metadata={k: v for k, v in meta.items() if k not in ("knelpunten", "bottlenecks")},
                      format=fmt, sha256=sha, source=Path(filename).name)

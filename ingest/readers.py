@@ -15,10 +15,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.document import Block, check_blocks, check_size, heading_number, is_caption, mark_title, parse_text, render
 from ingest.errors import IngestError
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".docx", ".html", ".htm"}
 MAX_BYTES = 50 * 1024 * 1024
+MAX_DOCX_UNPACKED = 200 * 1024 * 1024     # all parts of a .docx together, uncompressed
 SUPPORTED_TEXT = ("Markdown (.md, .markdown), tekst (.txt, .text), PDF (.pdf), Word (.docx) "
                   "en HTML (.html, .htm)")
 _SUFFIX_FORMAT = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
@@ -47,6 +49,7 @@ class RawDocument:
     sha256: str            # hex sha256 of the file's bytes
     title: str | None
     warnings: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)   # the document model; spans index into `text`
 
 
 def _fail(message: str, path: Path) -> IngestError:
@@ -137,20 +140,32 @@ def _read(data: bytes, p: Path, max_bytes: int) -> RawDocument:
     encoding, title = None, None
     if fmt in ("text", "markdown"):
         text, encoding = _decode(data, p, warnings)
+        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+        check_size(text, p.name)
         if fmt == "markdown":
             m = re.search(r"^# +(.+?)(?:\s+#+)?\s*$", text, re.M)
             title = m.group(1).strip() if m else None
-    elif fmt == "pdf":
-        text, title = _read_pdf(data, p, warnings)
-    elif fmt == "docx":
-        text, title = _read_docx(data, p)
+        blocks = parse_text(text, markdown=fmt == "markdown")
+        check_blocks(len(blocks), p.name)
     else:
-        text, title, encoding = _read_html(data, p, warnings)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+        if fmt == "pdf":
+            blocks, title = _read_pdf(data, p, warnings)
+        elif fmt == "docx":
+            blocks, title = _read_docx(data, p)
+        else:
+            blocks, title, encoding = _read_html(data, p, warnings)
+        check_blocks(len(blocks), p.name)
+        for b in blocks:
+            b.text = unicodedata.normalize("NFC", b.text)
+            if b.cells:
+                b.cells = [[unicodedata.normalize("NFC", c) for c in row] for row in b.cells]
+        text = render(blocks)
+        check_size(text, p.name)
     if not text.strip():
         raise _fail(f"Het bestand '{p.name}' is leeg: er staat geen tekst in.", p)
     return RawDocument(path=p, format=fmt, text=text, encoding=encoding,
-                       sha256=hashlib.sha256(data).hexdigest(), title=title or None, warnings=warnings)
+                       sha256=hashlib.sha256(data).hexdigest(), title=title or None, warnings=warnings,
+                       blocks=blocks)
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -200,59 +215,44 @@ def _decode_legacy(data: bytes, p: Path, binary: IngestError) -> tuple[str, str]
 
 # --- PDF --------------------------------------------------------------------------------------
 
-def _read_pdf(data: bytes, p: Path, warnings: list[str]) -> tuple[str, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
-    corrupt = _fail(f"Het PDF-bestand '{p.name}' is beschadigd of onvolledig en kan niet worden gelezen.", p)
-    locked = _fail(f"Het PDF-bestand '{p.name}' is beveiligd met een wachtwoord en kan niet worden gelezen. "
-                   "Verwijder de beveiliging en probeer het opnieuw.", p)
-    # pypdf's lenient mode rebuilds a missing xref and happily reads a truncated file: check the end.
+def _read_pdf(data: bytes, p: Path, warnings: list[str]) -> tuple[list[Block], str | None]:
+    from ingest.pdf import read_pdf_blocks
+    # a truncated file is refused (a lenient parser would rebuild the missing xref): check the end
     tail = data.rstrip(b"\x00 \t\r\n")[-2048:]
     m = re.search(rb"startxref\s+(\d+)\s+%%EOF", tail)
     if not m or int(m.group(1)) >= len(data):
-        raise corrupt
+        raise _fail(f"Het PDF-bestand '{p.name}' is beschadigd of onvolledig en kan niet worden gelezen.", p)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise locked
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except IngestError:
-        raise
-    except FileNotDecryptedError:
-        raise locked from None
-    except DependencyError:     # AES needs the optional 'cryptography' package
-        raise _fail(f"Het PDF-bestand '{p.name}' is versleuteld op een manier die deze installatie niet kan "
-                    "lezen: het Python-pakket 'cryptography' ontbreekt.", p) from None
-    except Exception:   # pypdf raises many kinds (PdfReadError, KeyError, ValueError, ...)
-        raise (locked if b"/Encrypt" in data[-4096:] or b"/Encrypt" in data[:4096] else corrupt) from None
-    pages = [t.translate(_LIGATURES).strip() for t in pages]
-    if not any(pages):
-        raise _fail(f"Het PDF-bestand '{p.name}' bevat geen tekst die kan worden gelezen; waarschijnlijk is "
-                    "het een scan. Gebruik een PDF met tekstlaag (na tekstherkenning, OCR).", p)
-    empty = [str(i) for i, t in enumerate(pages, 1) if not t]
-    if empty:
-        warnings.append(f"Op pagina {', '.join(empty)} staat geen leesbare tekst (mogelijk een scan).")
-    text = "\n\n".join(pages)
-    if sum(unicodedata.category(c) in ("Co", "Cn", "Cc") and c not in "\n\t" for c in text) > 0.2 * len(text):
-        warnings.append("Een groot deel van de tekst uit dit PDF-bestand is onleesbaar (lettertype zonder "
-                        "tekentabel); controleer het resultaat.")
-    try:
-        title = (reader.metadata.title or "").strip() if reader.metadata else None
-    except Exception:
-        title = None
-    return text, title
+        blocks, title, found = read_pdf_blocks(data, p.name)
+    except IngestError as err:
+        raise _fail(err.message, p) from None
+    warnings += found
+    return blocks, title
 
 
 # --- DOCX -------------------------------------------------------------------------------------
 
-def _read_docx(data: bytes, p: Path) -> tuple[str, str | None]:
+def _read_docx(data: bytes, p: Path) -> tuple[list[Block], str | None]:
     import docx
     from docx.table import Table
     try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _fail(f"Het Word-document '{p.name}' is beschadigd en kan niet worden gelezen.", p) from None
+    if unpacked > MAX_DOCX_UNPACKED:       # a zip bomb: refuse before python-docx inflates it
+        raise _fail(f"Het Word-document '{p.name}' is uitgepakt te groot om te lezen (meer dan "
+                    f"{MAX_DOCX_UNPACKED // 2**20} MB). Sla het op zonder ingesloten bestanden of splits het op.", p)
+    try:
         doc = docx.Document(io.BytesIO(data))
-        blocks: list[tuple[str, str]] = []
-        for item in doc.iter_inner_content():
+        items = list(doc.iter_inner_content())
+        check_blocks(len(items), p.name)
+        styled = any(_heading_style(it) is not None for it in items if not isinstance(it, Table))
+        sizes = sorted({_bold_size(it) for it in items if not isinstance(it, Table) and _bold_size(it)}, reverse=True)
+        blocks: list[Block] = []
+        counter = 0
+        for item in items:
             if isinstance(item, Table):
+                rows = []
                 for row in item.rows:
                     cells, seen = [], set()
                     for cell in row.cells:            # a merged cell is repeated: keep it once
@@ -260,40 +260,69 @@ def _read_docx(data: bytes, p: Path) -> tuple[str, str | None]:
                             seen.add(id(cell._tc))
                             cells.append(" ".join(cell.text.split()))
                     if any(cells):
-                        blocks.append(("row", "\t".join(cells)))
+                        rows.append(cells)
+                if rows:
+                    blocks.append(Block("table", "\n".join("\t".join(r) for r in rows), cells=rows))
+                counter = 0
                 continue
-            text = item.text.strip()
+            text = " ".join(item.text.split())
             if not text:
                 continue
-            style = (item.style.name if item.style is not None else "") or ""
-            heading = re.match(r"(?:heading|kop)\s*([1-9])$", style, re.I)
+            style = ((item.style.name if item.style is not None else "") or "").lower()
+            level = _heading_style(item)
             numbered = item._p.pPr is not None and item._p.pPr.numPr is not None
-            if heading or style.lower() == "title":
-                level = int(heading.group(1)) if heading else 1
-                blocks.append(("p", "#" * level + " " + " ".join(text.split())))
-            elif style.lower().startswith("list") or numbered:
-                blocks.append(("li", "- " + text))
+            if level is not None:
+                blocks.append(Block("heading", text, level=level, number=heading_number(text),
+                                    role="title" if style == "title" else ""))
+                counter = 0
+            elif style.startswith("caption") or style in ("bijschrift",):
+                blocks.append(Block("caption", text))
+            elif style.startswith("list") or numbered:
+                counter += 1
+                ordered = "number" in style or (numbered and not style.startswith("list bullet"))
+                blocks.append(Block("item", text, number=f"{counter}." if ordered else "•"))
+            elif not styled and _bold_size(item) and _short_line(text):
+                size = _bold_size(item)
+                num = heading_number(text)
+                level = sizes.index(size) + 1 if size in sizes else (num.count(".") + 1 if num else 1)
+                blocks.append(Block("heading", text, level=level, number=num))
+                counter = 0
             else:
-                blocks.append(("p", text))
+                blocks.append(Block("caption" if is_caption(text) else "paragraph", text))
+                counter = 0
         title = (doc.core_properties.title or "").strip()
+    except IngestError:
+        raise
     except Exception:   # python-docx raises KeyError, ValueError, lxml errors, ... for broken packages
         raise _fail(f"Het Word-document '{p.name}' is beschadigd en kan niet worden gelezen.", p) from None
-    return _join(blocks), title
+    mark_title(blocks)
+    return blocks, title
 
 
-def _join(blocks: list[tuple[str, str]]) -> str:
-    """Blocks separated by a blank line; consecutive list items or table rows by one newline."""
-    out = []
-    for i, (kind, text) in enumerate(blocks):
-        if i:
-            out.append("\n" if kind != "p" and kind == blocks[i - 1][0] else "\n\n")
-        out.append(text)
-    return "".join(out)
+def _heading_style(par) -> int | None:
+    style = ((par.style.name if par.style is not None else "") or "").lower()
+    m = re.match(r"(?:heading|kop)\s*([1-9])$", style)
+    if m:
+        return int(m.group(1))
+    return 1 if style == "title" else None
+
+
+def _bold_size(par) -> float:
+    """The font size of a paragraph whose text is all bold (12.0 when not set), else 0."""
+    runs = [r for r in par.runs if r.text.strip()]
+    if not runs or not all(r.bold or (r.style is not None and r.style.font.bold) for r in runs):
+        return 0.0
+    sizes = [r.font.size.pt for r in runs if r.font.size is not None]
+    return max(sizes) if sizes else 12.0
+
+
+def _short_line(text: str) -> bool:
+    return len(text) <= 120 and len(text.split()) <= 14 and not re.search(r"[.;,]$", text)
 
 
 # --- HTML -------------------------------------------------------------------------------------
 
-def _read_html(data: bytes, p: Path, warnings: list[str]) -> tuple[str, str | None, str | None]:
+def _read_html(data: bytes, p: Path, warnings: list[str]) -> tuple[list[Block], str | None, str | None]:
     from bs4 import BeautifulSoup, UnicodeDammit
     dammit = UnicodeDammit(data, is_html=True)
     if _same_codec(dammit.declared_html_encoding, dammit.original_encoding):
@@ -302,16 +331,22 @@ def _read_html(data: bytes, p: Path, warnings: list[str]) -> tuple[str, str | No
             markup, encoding = data.decode("cp1252", errors="replace"), "cp1252"
     else:       # no (or a wrong) <meta charset>: BOM, UTF-8 or a detected legacy encoding, as for text
         markup, encoding = _decode(data, p, warnings)
+    check_size(markup, p.name)
     try:
         soup = BeautifulSoup(markup, "lxml")
         title = " ".join(soup.title.get_text().split()) if soup.title else None
         for tag in soup.find_all(_HTML_DROP):
             tag.decompose()
-        blocks: list[tuple[str, str]] = []
-        _html_blocks(soup.body or soup, blocks, "p")
+        blocks: list[Block] = []
+        _html_blocks(soup.body or soup, blocks, "paragraph", 0)
+    except IngestError:
+        raise
+    except RecursionError:
+        raise _fail(f"Het HTML-bestand '{p.name}' is te diep genest om te lezen.", p) from None
     except Exception:
         raise _fail(f"Het HTML-bestand '{p.name}' kan niet worden gelezen.", p) from None
-    return _join(blocks), title, encoding
+    mark_title(blocks)
+    return blocks, title, encoding
 
 
 def _same_codec(a: str | None, b: str | None) -> bool:
@@ -321,16 +356,23 @@ def _same_codec(a: str | None, b: str | None) -> bool:
         return False
 
 
-def _html_blocks(node, out: list[tuple[str, str]], kind: str) -> None:
+_MAX_HTML_DEPTH = 200
+
+
+def _html_blocks(node, out: list[Block], kind: str, depth: int, number: str | None = None) -> None:
     from bs4 import NavigableString, Tag
+    if depth > _MAX_HTML_DEPTH:
+        raise RecursionError
     buf: list[str] = []
 
     def flush():
         line = " ".join("".join(buf).split())
         if line:
-            out.append((kind, "- " + line if kind == "li" else line))
+            k = "caption" if kind == "paragraph" and is_caption(line) else kind
+            out.append(Block(k, line, number=number if k == "item" else None))
         buf.clear()
 
+    n = 0
     for child in node.children:
         if isinstance(child, Tag):
             name = child.name
@@ -338,19 +380,38 @@ def _html_blocks(node, out: list[tuple[str, str]], kind: str) -> None:
                 flush()
                 text = " ".join(child.get_text(" ").split())
                 if text:
-                    out.append(("p", "#" * int(name[1]) + " " + text))
-            elif name == "tr":
+                    out.append(Block("heading", text, level=int(name[1]), number=heading_number(text)))
+            elif name == "table":
                 flush()
-                cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"], recursive=False)]
-                if any(cells):
-                    out.append(("row", "\t".join(cells)))
+                rows = []
+                for tr in child.find_all("tr"):
+                    if tr.find_parent("table") is not child:
+                        continue
+                    cells = [" ".join(c.get_text(" ").split()) for c in tr.find_all(["td", "th"], recursive=False)]
+                    if any(cells):
+                        rows.append(cells)
+                cap = child.find("caption")
+                if cap is not None and cap.find_parent("table") is child and cap.get_text().strip():
+                    out.append(Block("caption", " ".join(cap.get_text(" ").split())))
+                if rows:
+                    out.append(Block("table", "\n".join("\t".join(r) for r in rows), cells=rows))
+            elif name in ("figcaption", "caption"):
+                flush()
+                text = " ".join(child.get_text(" ").split())
+                if text:
+                    out.append(Block("caption", text))
             elif name == "pre":
                 flush()
                 if child.get_text().strip():
-                    out.append(("p", child.get_text().strip("\n")))
+                    out.append(Block("paragraph", " ".join(child.get_text().split())))
+            elif name == "li":
+                flush()
+                n += 1
+                marker = f"{n}." if node.name == "ol" else "•"
+                _html_blocks(child, out, "item", depth + 1, marker)
             elif name in _HTML_BLOCK or child.find(_HTML_BLOCK):
                 flush()
-                _html_blocks(child, out, "li" if name == "li" else "p" if name in ("ul", "ol") else kind)
+                _html_blocks(child, out, "paragraph" if name in ("ul", "ol") else kind, depth + 1, number)
             else:
                 buf.append(" " if name == "br" else child.get_text())
         elif type(child) is NavigableString:    # not comments, CDATA, doctype, ...

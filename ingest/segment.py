@@ -407,24 +407,9 @@ def segment_news(doc_id: str, text: str, registry: Registry) -> Segmented:
 
 
 def segment_generic(doc_id: str, text: str, registry: Registry) -> Segmented:
-    """An unknown document: every section under a heading becomes a proposed practice
-    (status 'concept': a curator decides). Without headings, the whole text is one proposal."""
-    lines = lines_of(text)
-    heads = [j for j, ln in enumerate(lines) if heading(ln)]
+    """An unknown document: every practice under a layout heading becomes a proposed entry
+    (status 'concept': a curator decides); see ingest.practices."""
+    from ingest.practices import practice_drafts, text_blocks
     out = Segmented("generic")
-    spans = [(h, nxt) for h, nxt in zip(heads, heads[1:] + [len(lines)])]
-    if not spans:
-        body = clean_block(text)
-        if body:
-            title = first_sentence(body)[:120].rstrip(".")
-            out.entries.append(_entry(doc_id, "praktijk", title, body, "", 0, len(text.rstrip()),
-                                      label="voorbeeld", status="concept"))
-        return out
-    for h, nxt in spans:
-        title = heading_title(heading(lines[h])[1])
-        body = clean_block(text[lines[h].end:lines[nxt - 1].end])
-        if len(body) < 40:
-            continue
-        out.entries.append(_entry(doc_id, "praktijk", title, body, title, lines[h].start, lines[nxt - 1].end,
-                                  label="voorbeeld", status="concept"))
+    out.entries = practice_drafts(doc_id, text_blocks(text), text)
     return out
