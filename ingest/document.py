@@ -343,5 +343,5 @@ def join_hyphen(left: str, right: str) -> str:
 
 def _known_word(word: str) -> bool:
     """A word of the Dutch lexicon, also in plural or inflected form."""
-    from ingest.nlp import _is_word, dutch_lexicon
-    return _is_word(word, dutch_lexicon())
+    from ingest.nlp import is_word, dutch_lexicon
+    return is_word(word, dutch_lexicon())

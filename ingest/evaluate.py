@@ -264,12 +264,9 @@ def _dehyphen(text: str) -> str:
 
 
 def _content_specs() -> dict:
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("bench_content", DOCUMENTS_DIR / "content.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    out = {name: s for name, (s, _f) in mod.PLANS.items()}
-    return out
+    import runpy
+    plans = runpy.run_path(str(DOCUMENTS_DIR / "content.py"))["PLANS"]     # a data file, not a package
+    return {name: s for name, (s, _f) in plans.items()}
 
 
 def report(embedding=None) -> dict:

@@ -108,7 +108,7 @@ def dutch_lexicon() -> frozenset[str]:
     return frozenset(fold(w) for w in words if w.isalpha() and len(w) >= 3)
 
 
-def _is_word(w: str, lexicon: frozenset[str]) -> bool:
+def is_word(w: str, lexicon: frozenset[str]) -> bool:
     """A lexicon word, also in plural or inflected form (-s, -e, -n, -en, -es)."""
     return (w in lexicon or (w[-1] in "sen" and w[:-1] in lexicon)
             or (w[-2:] in ("en", "es") and w[:-2] in lexicon))
@@ -132,7 +132,7 @@ def decompound(word: str) -> tuple[str, ...]:
             tail = rest[len(link):]
             if not rest.startswith(link) or len(tail) < COMPOUND_MIN_PART:
                 continue
-            split = (head, tail) if _is_word(tail, lexicon) else ((head, *decompound(tail)) if decompound(tail) else ())
+            split = (head, tail) if is_word(tail, lexicon) else ((head, *decompound(tail)) if decompound(tail) else ())
             if split and (not best or (min(map(len, split)), -len(split)) > (min(map(len, best)), -len(best))):
                 best = split
     return best
