@@ -18,6 +18,9 @@ Records, in this order:
     entry           all fields, with provenance (sources), taxonomy, regions, organisations,
                     passages and every version (the full snapshots)
     plan, bottleneck, audit_event, import_batch, proposal
+    assessment, revision, revision_version
+                    recognition assessments, and revisions of published entries with every
+                    state of each (schema 6)
     footer          record counts and a sha256 over all preceding lines (detects truncation)
 
 Accounts (the users table) are deliberately not part of a backup: password hashes do not
@@ -42,12 +45,14 @@ TABLES_BEFORE = [("taxonomy", "taxonomy"), ("region", "regions"), ("region_alias
                  ("organisation_region", "organisation_regions"), ("document", "documents"),
                  ("curator_document", "curator_documents")]
 TABLES_AFTER = [("plan", "plans"), ("bottleneck", "bottlenecks"), ("audit_event", "audit_events"),
-                ("import_batch", "import_batches"), ("proposal", "proposals")]
+                ("import_batch", "import_batches"), ("proposal", "proposals"), ("assessment", "entry_assessments"),
+                ("revision", "entry_revisions"), ("revision_version", "revision_versions")]
 # Columns holding JSON text: written into the backup as JSON values, not as strings.
 JSON_COLUMNS = {
-    "taxonomy": {"data"}, "entries": {"results", "keywords", "edited_fields"}, "entry_versions": {"data"},
+    "taxonomy": {"data"}, "entries": {"results", "keywords", "edited_fields", "card"}, "entry_versions": {"data"},
     "audit_events": {"details"}, "plans": {"metadata"}, "bottlenecks": {"actielijnen", "themes", "branches"},
-    "import_batches": {"organisations", "warnings"}, "proposals": {"draft"},
+    "import_batches": {"organisations", "warnings"}, "proposals": {"draft"}, "entry_assessments": {"criteria"},
+    "entry_revisions": {"authors", "details"}, "revision_versions": {"data"},
 }
 ENTRY_RELATIONS = {
     "sources": ("entry_sources", "ord"), "taxonomy": ("entry_taxonomy", "kind, ord, value"),

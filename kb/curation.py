@@ -4,7 +4,10 @@ restoring an earlier version, each as a new version with an audit event (kb.entr
     concept -> ter_review -> gepubliceerd -> gearchiveerd   (back to concept from ter_review
                                                              and from gearchiveerd)
 
-Only published entries are public (kb.published). The read models of the curation pages
+Only published entries are public (kb.published). Publishing needs a second curator, and an
+edit or restore of a published entry becomes a pending revision until one approves it
+(kb.review). A save from an older state is refused, and saved again it merges the curator's
+own changes into what is stored now (kb.threeway). The read models of the curation pages
 (counts per status, the choices of the entry form) live here as well.
 """
 from __future__ import annotations
@@ -12,11 +15,17 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from kb.card import validate_card
 from kb.db import transaction
-from kb.documents import REDACTIE_PREFIX, add_editorial_document, document_exists, document_ids
+from kb.documents import (REDACTIE_PREFIX, add_editorial_document, document_exists, document_ids,
+                          document_origin)
 from kb.entries import (EntryNotFound, check_version, derive_fields, get_entry, save_entry, snapshot_entry,
                         unique_entry_id)
-from kb.models import AUDIENCES, CONTENT_FIELDS, ENTRY_TYPES, PRACTICE_LABELS, STATUSES, Entry, slugify
+from kb.models import (AUDIENCES, CARD_FIELDS, CONTENT_FIELDS, ENTRY_TYPES, PRACTICE_LABELS, STATUSES, Entry,
+                       slugify)
+from kb.review import (check_four_eyes, concept_authors, conflict, edit_token, needs_revision, open_revision,
+                       save_revision, token_snapshot, working_entry)
+from kb.threeway import same, three_way
 
 STATUS_LABELS = {"concept": "concept", "ter_review": "ter review", "gepubliceerd": "gepubliceerd",
                  "gearchiveerd": "gearchiveerd"}
@@ -30,7 +39,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 # Fields a curator edits in the form (status has its own buttons; sources are provenance;
 # keywords and passages are derived from title and body).
 EDITABLE_FIELDS = ("type", "title", "summary", "body", "label", "audience", "number", "results",
-                   "actielijnen", "themes", "branches", "regions", "organisations")
+                   "actielijnen", "themes", "branches", "regions", "organisations") + CARD_FIELDS
 LIST_FIELDS = ("results", "actielijnen", "themes", "branches", "regions", "organisations")
 MAX_TITLE = 300
 MAX_BODY = 100_000
@@ -104,6 +113,11 @@ def validate_changes(conn: sqlite3.Connection, changes: dict, *, entry: Entry | 
             errors["label"] = "Alleen een praktijk heeft een label (Koploper, Falend Vooruit of voorbeeld)."
         elif out["label"] not in PRACTICE_LABELS:
             errors["label"] = "Kies als label Koploper, Falend Vooruit of voorbeeld."
+    if out.get("label") == "Koploper" and (entry is None or entry.label != "Koploper") \
+            and not koploper_allowed(entry.koploper_check if entry else None) and "label" not in errors:
+        errors["label"] = ("Een praktijk wordt Koploper na de Koploper-toets (minstens drie van de vier criteria). "
+                           "Vul eerst de toets in onder Erkenning.")
+    validate_card(out, typ, errors)
     if out.get("audience") is not None and out["audience"] not in AUDIENCES:
         errors["audience"] = "Kies als doelgroep regio of landelijk."
     for f, (_, what) in REFERENCE.items():
@@ -119,42 +133,66 @@ def validate_changes(conn: sqlite3.Connection, changes: dict, *, entry: Entry | 
     return out
 
 
-def _same(f: str, old, new) -> bool:
-    """Does a submitted value equal the stored one? (Form round trips change line endings and
-    surrounding white space, and checkboxes come back in the form's order.)"""
-    if f in LIST_FIELDS:
-        return list(old or []) == list(new) if f == "results" else set(old or []) == set(new)
-    if isinstance(new, str) or new is None:
-        norm = lambda v: (v or "").replace("\r\n", "\n").strip()  # noqa: E731
-        return norm(old) == norm(new)
-    return old == new
+def koploper_allowed(check: dict | None) -> bool:
+    """May a curator give an entry the label Koploper? Only when its latest Koploper check
+    (kb.assessments) concluded so, which needs at least three of the four criteria."""
+    return bool(check and check.get("value") == "koploper")
 
 
-def edit_entry(conn: sqlite3.Connection, entry_id: str, changes: dict, *, actor: str,
-               expected_version: int) -> dict:
-    """Apply a curator's edit as a new version. Changed content fields are recorded in
-    `edited_fields`, so that ingesting the source again keeps them. Returns the field diff
-    (empty: nothing changed). Raises VersionConflict, ValidationError or EntryNotFound."""
+def _apply(e: Entry, clean: dict, changed: list[str]) -> Entry:
+    """A copy of `e` with the changed fields set (list fields keep their stored order)."""
+    new = Entry(**{f: getattr(e, f) for f in e.__dataclass_fields__})
+    for f in changed:
+        old, value = getattr(e, f), clean[f]
+        if f in LIST_FIELDS and f != "results":     # keep the stored order (first theme = main theme)
+            value = [x for x in old if x in value] + [x for x in value if x not in old]
+        setattr(new, f, value)
+    if new.type != "praktijk":
+        new.label = None
+    if {"title", "body"} & set(changed):
+        derive_fields(new)
+    new.edited_fields = sorted(set(e.edited_fields) | ({f for f in changed if f in CONTENT_FIELDS}))
+    return new
+
+
+def edit_entry(conn: sqlite3.Connection, entry_id: str, changes: dict, *, actor: str, expected_version,
+               against: str | None = None, resolutions: dict | None = None) -> dict:
+    """Apply a curator's edit. Changed content fields are recorded in `edited_fields`, so that
+    ingesting the source again keeps them. A published entry (or one with an open revision) is
+    not changed: the edit goes into its pending revision (kb.review). Returns the field diff
+    (empty: nothing changed).
+
+    `expected_version` is the edit token the form started from (kb.review.edit_token; a plain
+    version number for an entry without revision). When the entry was saved since, the edit is
+    refused with VersionConflict, which lists the fields both curators changed. Saved again with
+    `against` = the token that conflict reported, only the fields this curator changed are
+    applied (the other curator's changes stay); fields both changed need a choice in
+    `resolutions` ({field: 'mijn' | 'hun'}), else VersionConflict again.
+    Raises VersionConflict, ValidationError or EntryNotFound."""
     with transaction(conn):
-        e = get_entry(conn, entry_id)
+        e, rev = working_entry(conn, entry_id)
         if e is None:
             raise EntryNotFound(entry_id)
-        check_version(conn, entry_id, e, expected_version)
+        stored = get_entry(conn, entry_id) if rev else e
         clean = validate_changes(conn, changes, entry=e)
-        changed = [f for f, v in clean.items() if not _same(f, getattr(e, f), v)]
+        current, expected = edit_token(stored, rev), str(expected_version).strip()
+        if expected != current:
+            base = token_snapshot(conn, entry_id, expected)
+            if base is None:
+                raise conflict(conn, entry_id, expected, current)
+            plan = three_way({f: getattr(base, f) for f in clean}, {f: getattr(e, f) for f in clean}, clean,
+                             resolutions if against == current else None)
+            if against != current or plan.conflicts:
+                raise conflict(conn, entry_id, expected, current, conflicts=plan.conflicts,
+                               theirs_only=plan.theirs_only, mine=plan.mine)
+            clean = plan.values
+        changed = [f for f, v in clean.items() if not same(f, getattr(e, f), v)]
         if not changed:
             return {}
-        for f in changed:
-            old, new = getattr(e, f), clean[f]
-            if f in LIST_FIELDS and f != "results":     # keep the stored order (first theme = main theme)
-                new = [x for x in old if x in new] + [x for x in new if x not in old]
-            setattr(e, f, new)
-        if e.type != "praktijk":
-            e.label = None
-        if {"title", "body"} & set(changed):
-            derive_fields(e)
-        e.edited_fields = sorted(set(e.edited_fields) | ({f for f in changed if f in CONTENT_FIELDS}))
-        return save_entry(conn, e, actor=actor, action="edit", expected_version=expected_version)
+        new = _apply(e, clean, changed)
+        if needs_revision(stored, rev):
+            return save_revision(conn, stored, rev, new, actor=actor, kind="edit")
+        return save_entry(conn, new, actor=actor, action="edit", expected_version=stored.version)
 
 
 def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, action: str = "create",
@@ -185,9 +223,11 @@ def create_entry(conn: sqlite3.Connection, values: dict, *, actor: str, action: 
 
 
 def set_status(conn: sqlite3.Connection, entry_id: str, status: str, *, actor: str,
-               expected_version: int | None = None) -> dict:
+               expected_version: int | None = None, reason: str | None = None) -> dict:
     """Move an entry through the workflow concept -> ter_review -> gepubliceerd -> gearchiveerd
-    (and back to concept from ter_review or gearchiveerd). A new version with an audit event."""
+    (and back to concept from ter_review or gearchiveerd). A new version with an audit event.
+    Publishing needs someone who is not an author of the concept (kb.review.check_four_eyes;
+    a beheerder may publish their own work with `reason`): else ReviewError."""
     with transaction(conn):
         e = get_entry(conn, entry_id)
         if e is None:
@@ -199,20 +239,24 @@ def set_status(conn: sqlite3.Connection, entry_id: str, status: str, *, actor: s
             raise TransitionError(
                 f"Een kennisitem met status '{STATUS_LABELS.get(e.status, e.status)}' kan niet naar "
                 f"'{STATUS_LABELS.get(status, status)}'" + (f"; wel naar {allowed}." if allowed else "."))
+        details = check_four_eyes(conn, actor, concept_authors(conn, entry_id), reason) if action == "publish" else None
         e.status = status
         e.edited_fields = sorted(set(e.edited_fields) | {"status"})
-        return save_entry(conn, e, actor=actor, action=action, expected_version=e.version)
+        return save_entry(conn, e, actor=actor, action=action, expected_version=e.version, details=details)
 
 
 def restore_version(conn: sqlite3.Connection, entry_id: str, version: int, *, actor: str,
                     expected_version: int) -> dict:
     """Bring back the content of an earlier version as a new version. The status stays as it
-    is (status changes go through the workflow); restored fields count as curator edits."""
+    is (status changes go through the workflow); restored fields count as curator edits. Of a
+    published entry the restore is a pending revision (kb.review)."""
     with transaction(conn):
         e = get_entry(conn, entry_id)
         if e is None:
             raise EntryNotFound(entry_id)
-        check_version(conn, entry_id, e, expected_version)
+        rev = open_revision(conn, entry_id)
+        if str(expected_version).strip() != edit_token(e, rev):
+            raise conflict(conn, entry_id, str(expected_version), edit_token(e, rev))
         row = conn.execute("SELECT data FROM entry_versions WHERE entry_id = ? AND version = ?",
                            (entry_id, int(version))).fetchone()
         if row is None:
@@ -229,8 +273,23 @@ def restore_version(conn: sqlite3.Connection, entry_id: str, version: int, *, ac
         restored.sources = [s for s in restored.sources if s.document_id in known_docs]
         changed = {f for f in CONTENT_FIELDS if getattr(restored, f) != getattr(e, f)}
         restored.edited_fields = sorted(set(e.edited_fields) | changed)
+        if needs_revision(e, rev):
+            return save_revision(conn, e, rev, restored, actor=actor, kind="restore",
+                                 details={"restored_version": int(version)})
         return save_entry(conn, restored, actor=actor, action="restore", expected_version=e.version,
                           details={"restored_version": int(version)})
+
+
+def keep_curator_work(conn: sqlite3.Connection, old: Entry, new: Entry) -> Entry:
+    """What a curator added to an entry that ingesting its source again must not drop: sources
+    from a curator's import or text (document origin 'upload' or 'redactie'). kb.loader calls
+    this for every re-ingested entry (curator-edited fields are kept by kb.loader itself)."""
+    have = {(s.document_id, s.heading, s.start, s.end) for s in new.sources}
+    kept = [s for s in old.sources if (s.document_id, s.heading, s.start, s.end) not in have
+            and document_origin(conn, s.document_id) in ("upload", "redactie")]
+    if kept:
+        new.sources = list(new.sources) + kept
+    return new
 
 
 # ---------------------------------------------------------------- read models of the curation pages

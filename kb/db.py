@@ -264,6 +264,52 @@ MIGRATIONS: list[str] = [
     CREATE INDEX login_throttle_account ON login_throttle(account);
     CREATE INDEX login_throttle_last ON login_throttle(last_failure);
     """,
+    # 6: curation the Actie Leer Netwerk can vouch for: the practice card, recognition levels with
+    # their assessments, and pending revisions of published entries (four-eyes review, kb.review)
+    """
+    ALTER TABLE entries ADD COLUMN card TEXT NOT NULL DEFAULT '{}';      -- JSON: filled practice-card fields
+    ALTER TABLE entries ADD COLUMN erkenning TEXT NOT NULL DEFAULT 'niet_beoordeeld'
+        CHECK (erkenning IN ('niet_beoordeeld', 'goed_beschreven', 'goed_onderbouwd', 'effectief'));
+    CREATE INDEX entries_erkenning ON entries(erkenning);
+    CREATE TABLE entry_assessments (
+        id          INTEGER PRIMARY KEY,
+        entry_id    TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('erkenning', 'koploper')),
+        value       TEXT NOT NULL,                 -- erkenning: the level; koploper: 'koploper' / 'geen_koploper'
+        criteria    TEXT NOT NULL DEFAULT '{}',    -- JSON (koploper): {criterion: {"met": bool, "note": str}}
+        reasoning   TEXT NOT NULL,
+        assessed_by TEXT NOT NULL,
+        assessed_on TEXT NOT NULL,                 -- the date of the assessment (ISO)
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX entry_assessments_entry ON entry_assessments(entry_id, kind);
+    CREATE TABLE entry_revisions (
+        id            INTEGER PRIMARY KEY,
+        entry_id      TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        base_version  INTEGER NOT NULL,            -- the published version the revision started from
+        kind          TEXT NOT NULL CHECK (kind IN ('edit', 'merge', 'restore')),
+        status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'approved', 'rejected', 'withdrawn')),
+        seq           INTEGER NOT NULL DEFAULT 1,  -- its latest state in revision_versions
+        authors       TEXT NOT NULL DEFAULT '[]',  -- JSON: everyone who changed it (none of them may approve)
+        details       TEXT NOT NULL DEFAULT '{}',  -- JSON: e.g. the import proposals merged into it
+        created_by    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        decided_by    TEXT,
+        decided_at    TEXT,
+        reason        TEXT,                        -- a rejection's reason, or a beheerder's override
+        published_version INTEGER                  -- the entry version its approval created
+    );
+    CREATE UNIQUE INDEX entry_revisions_open ON entry_revisions(entry_id) WHERE status = 'open';
+    CREATE TABLE revision_versions (
+        revision_id INTEGER NOT NULL REFERENCES entry_revisions(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        data        TEXT NOT NULL,                 -- JSON snapshot of the proposed entry
+        actor       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        PRIMARY KEY (revision_id, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ from dataclasses import fields as dc_fields
 
 from kb.audit import audit, now
 from kb.db import transaction
-from kb.models import CONTENT_FIELDS, Entry, Source
+from kb.models import CARD_FIELDS, CONTENT_FIELDS, Entry, Source
 
 TAXONOMY_FIELDS = {"actielijnen": "actielijn", "themes": "thema", "branches": "branche"}
 
@@ -25,13 +25,21 @@ class EntryNotFound(LookupError):
 
 
 class VersionConflict(Exception):
-    """Someone else saved the entry after the version the user started from (Dutch message)."""
+    """Someone else saved the entry after the version the user started from (Dutch message).
 
-    def __init__(self, entry_id: str, expected: int, current: int, actor: str | None):
+    `current` is the stored version, or the edit token of the pending revision (kb.review);
+    `conflicts` ({field: (base, theirs, mine)}) and `theirs_only` (fields only the other curator
+    changed) are filled when the curator's own changes were compared with theirs (kb.threeway)."""
+
+    def __init__(self, entry_id: str, expected, current, actor: str | None, *, what: str = "dit kennisitem",
+                 conflicts: dict | None = None, theirs_only: list[str] | None = None, mine: list[str] | None = None):
         self.entry_id, self.expected, self.current, self.actor = entry_id, expected, current, actor
+        self.conflicts = conflicts or {}
+        self.theirs_only = theirs_only or []
+        self.mine = mine or []
         who = f"Iemand anders ({actor})" if actor else "Iemand anders"
         super().__init__(
-            f"{who} heeft dit kennisitem in de tussentijd opgeslagen als versie {current}; u begon bij "
+            f"{who} heeft {what} in de tussentijd opgeslagen als versie {current}; u begon bij "
             f"versie {expected}. Uw wijzigingen zijn niet opgeslagen.")
 
 
@@ -46,6 +54,13 @@ def _row_to_entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
         status=row["status"], origin=row["origin"], edited_fields=json.loads(row["edited_fields"]),
         version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"],
     )
+    keys = row.keys()
+    if "card" in keys:
+        for k, v in json.loads(row["card"]).items():
+            if k in CARD_FIELDS:
+                setattr(e, k, v)
+        e.erkenning = row["erkenning"]
+        e.erkenning_info, e.koploper_check = _latest_assessments(conn, eid)
     for fld, kind in TAXONOMY_FIELDS.items():
         setattr(e, fld, [r[0] for r in conn.execute(
             "SELECT t.value FROM entry_taxonomy t JOIN taxonomy x ON x.kind = t.kind AND x.id = t.value "
@@ -62,6 +77,17 @@ def _row_to_entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
     return e
 
 
+def _latest_assessments(conn: sqlite3.Connection, eid: str) -> tuple[dict | None, dict | None]:
+    """The latest recognition assessment and Koploper check of an entry (kb.assessments writes them)."""
+    out: dict[str, dict] = {}
+    for r in conn.execute("SELECT * FROM entry_assessments WHERE entry_id = ? ORDER BY id DESC", (eid,)):
+        if r["kind"] not in out:
+            out[r["kind"]] = {"value": r["value"], "criteria": json.loads(r["criteria"]), "reasoning": r["reasoning"],
+                              "assessed_by": r["assessed_by"], "assessed_on": r["assessed_on"],
+                              "recorded_at": r["recorded_at"]}
+    return out.get("erkenning"), out.get("koploper")
+
+
 def get_entry(conn: sqlite3.Connection, entry_id: str) -> Entry | None:
     row = conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
     return _row_to_entry(conn, row) if row else None
@@ -69,9 +95,11 @@ def get_entry(conn: sqlite3.Connection, entry_id: str) -> Entry | None:
 
 def list_entries(conn: sqlite3.Connection, *, type: str | None = None, label: str | None = None,
                  actielijn: str | None = None, thema: str | None = None, branche: str | None = None,
-                 regio: str | None = None, status: str | None = None) -> list[Entry]:
+                 regio: str | None = None, status: str | None = None, erkenning: str | None = None) -> list[Entry]:
     sql = ["SELECT e.* FROM entries e WHERE 1=1"]
     args: list = []
+    if erkenning:
+        sql.append("AND e.erkenning = ?"); args.append(erkenning)
     if type:
         sql.append("AND e.type = ?"); args.append(type)
     if label:
@@ -139,7 +167,8 @@ def _write_relations(conn: sqlite3.Connection, e: Entry) -> None:
                      [(eid, i, kind, t) for i, (kind, t) in enumerate(texts)])
 
 
-def _snapshot(e: Entry) -> dict:
+def snapshot_data(e: Entry) -> dict:
+    """The JSON snapshot of a version (entry_versions.data, revision_versions.data)."""
     d = e.to_dict()
     d["chunks"] = e.chunks
     for k in ("version", "created_at", "updated_at"):
@@ -195,6 +224,7 @@ def save_entry(conn: sqlite3.Connection, e: Entry, *, actor: str, action: str | 
             id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary, body=e.body,
             audience=e.audience, number=e.number, results=json.dumps(e.results, ensure_ascii=False),
             keywords=json.dumps(e.keywords, ensure_ascii=False), status=e.status, origin=e.origin,
+            card=json.dumps(e.card(), ensure_ascii=False, sort_keys=True),
             edited_fields=json.dumps(sorted(set(e.edited_fields))), version=e.version,
             content_hash=e.content_hash(), created_at=e.created_at, updated_at=e.updated_at,
         )
@@ -205,7 +235,7 @@ def save_entry(conn: sqlite3.Connection, e: Entry, *, actor: str, action: str | 
                      f"ON CONFLICT(id) DO UPDATE SET {updates}", list(values.values()))
         _write_relations(conn, e)
         conn.execute("INSERT INTO entry_versions (entry_id, version, data, actor, created_at) VALUES (?,?,?,?,?)",
-                     (e.id, e.version, json.dumps(_snapshot(e), ensure_ascii=False), actor, ts))
+                     (e.id, e.version, json.dumps(snapshot_data(e), ensure_ascii=False), actor, ts))
         action = action or ("create" if old is None else "update")
         audit(conn, actor, action, "entry", e.id,
               {**(details or {}), "version": e.version,

@@ -20,6 +20,7 @@ from ingest.pipeline import Progress, build_drafts, document_meta, read_files
 from ingest.plans import example_plan_files, read_plan
 from ingest.readers import RawDocument
 from ingest.registry import Registry, load_registry
+from kb.curation import keep_curator_work
 from kb.db import transaction
 from kb.documents import list_documents, upsert_document
 from kb.entries import get_entry, save_entry
@@ -118,7 +119,7 @@ def apply_ingested(conn: sqlite3.Connection, drafts: list[Entry], *, actor: str 
             seen.add(d.id)
             old = get_entry(conn, d.id)
             if old is not None:
-                d = merge_curator_edits(old, d)
+                d = keep_curator_work(conn, old, merge_curator_edits(old, d))
             diff = save_entry(conn, d, actor=actor)
             (result.created if old is None else result.updated if diff else result.unchanged).append(d.id)
         if archive_missing:

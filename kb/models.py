@@ -1,7 +1,9 @@
 """The knowledge base's data model: plain dataclasses mirrored by the SQLite tables.
 
 An `Entry` is an ingestion `Draft` (content, taxonomy, provenance) plus what the knowledge
-base adds: origin, the fields a curator edited, version and timestamps."""
+base adds: origin, the fields a curator edited, version and timestamps, the practice card
+(structured fields a curator confirms, `CARD_FIELDS`) and the recognition level
+(`erkenning`, with the latest assessments; kb.assessments)."""
 from __future__ import annotations
 
 import hashlib
@@ -40,12 +42,25 @@ def kind_of(type_: str, label: str | None) -> str:
     return type_
 
 
+# The practice card: fixed fields like those of other practice databases (problem, approach,
+# costs, conditions, lessons, contact, duration, status, last review). Filled by curators, from
+# suggestions that cite the entry's own sentences (kb.card); empty until someone fills them.
+CARD_FIELDS = (
+    "probleem", "aanpak", "kosten", "randvoorwaarden", "lessen", "wat_ging_mis", "wat_leerden_we",
+    "contact", "looptijd", "praktijkstatus", "laatst_beoordeeld",
+)
+PRACTICE_STATES = {"lopend": "lopend", "afgerond": "afgerond", "gestopt": "gestopt"}
+# Recognition levels (after the Databank Effectieve Interventies); every entry starts unassessed.
+ERKENNING_LEVELS = {"niet_beoordeeld": "niet beoordeeld", "goed_beschreven": "goed beschreven",
+                    "goed_onderbouwd": "goed onderbouwd", "effectief": "effectief"}
+UNASSESSED = "niet_beoordeeld"
+
 # Fields that describe an entry's content. A curator's edit to one of these is kept
 # when the source document is ingested again.
 CONTENT_FIELDS = (
     "type", "title", "summary", "body", "label", "audience", "number", "results",
     "actielijnen", "themes", "branches", "regions", "organisations", "status",
-)
+) + CARD_FIELDS
 
 
 @dataclass
@@ -56,13 +71,36 @@ class Entry(Draft):
     version: int = 1
     created_at: str = ""
     updated_at: str = ""
+    # the practice card (text; laatst_beoordeeld an ISO date, praktijkstatus a PRACTICE_STATES key)
+    probleem: str = ""
+    aanpak: str = ""
+    kosten: str = ""
+    randvoorwaarden: str = ""
+    lessen: str = ""
+    wat_ging_mis: str = ""
+    wat_leerden_we: str = ""
+    contact: str = ""
+    looptijd: str = ""
+    praktijkstatus: str = ""
+    laatst_beoordeeld: str = ""
+    # recognition: the current level and the latest assessments (not versioned content: each
+    # assessment is its own record, kb.assessments)
+    erkenning: str = UNASSESSED
+    erkenning_info: dict | None = None
+    koploper_check: dict | None = None
 
     @classmethod
     def from_draft(cls, d: Draft) -> "Entry":
         return cls(**{f.name: getattr(d, f.name) for f in fields(Draft)})
 
+    def card(self) -> dict[str, str]:
+        """The filled fields of the practice card."""
+        return {k: getattr(self, k) for k in CARD_FIELDS if getattr(self, k)}
+
     def content_hash(self) -> str:
-        data = {k: getattr(self, k) for k in CONTENT_FIELDS}
+        data = {k: getattr(self, k) for k in CONTENT_FIELDS if k not in CARD_FIELDS}
+        if self.card():                     # an empty card leaves the hash of older entries as it was
+            data["card"] = self.card()
         data["sources"] = [asdict(s) for s in self.sources]
         data["chunks"] = self.chunks
         data["keywords"] = self.keywords
@@ -71,8 +109,13 @@ class Entry(Draft):
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.pop("chunks")
+        for k in ("chunks",) + ASSESSMENT_FIELDS:
+            d.pop(k)
         return d
+
+
+# Entry attributes that are read from the assessments, not saved with a version.
+ASSESSMENT_FIELDS = ("erkenning", "erkenning_info", "koploper_check")
 
 
 @dataclass

@@ -6,9 +6,9 @@
                                         is given (search.duplicates), store the batch and its
                                         proposals. No entry is created or changed.
     accept(conn, proposal_id, ...)      a new entry, status 'concept' (never published here)
-    merge(conn, proposal_id, ...)       a new version of the existing entry: the proposal's new
-                                        paragraphs, results, regions, ... and its source added;
-                                        status unchanged
+    merge(conn, proposal_id, ...)       the proposal's new sentences, results, regions, ... and its
+                                        source added to the existing entry (nothing twice); status
+                                        unchanged; into a published entry as a pending revision
     reject(conn, proposal_id, ...)      recorded, nothing else
 
 The uploaded document enters the `documents` table only when a proposal is taken over (its
@@ -18,20 +18,21 @@ entries cite it). Such documents are not segmented again by `praktijkwijzer inge
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from ingest.errors import IngestError
-from ingest.model import Draft, Source, fold, slugify
+from ingest.model import Draft, Source, slugify
 from ingest.pipeline import build_drafts, document_meta
 from ingest.readers import read_bytes
 from ingest.registry import Registry, load_registry
 from kb.audit import audit, now
 from kb.db import transaction
 from kb.entries import EntryNotFound, check_version, derive_fields, get_entry, save_entry, unique_entry_id
+from kb.merging import merge_results, merge_text
 from kb.models import CONTENT_FIELDS, Entry
+from kb.review import needs_revision, save_revision, working_entry
 from kb.registry import organisation_gazetteer, upsert_organisation
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -268,23 +269,14 @@ def accept(conn: sqlite3.Connection, proposal_id: int, *, actor: str) -> Entry:
         return get_entry(conn, e.id)
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"\n+", text) if p.strip()]
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", fold(text)))
-
-
 def merged_entry(existing: Entry, d: Draft) -> Entry:
-    """The existing entry with what the proposal adds: paragraphs of its text that the entry
-    does not contain yet, and its results, taxonomy, regions, organisations and source."""
+    """The existing entry with what the proposal adds: the sentences of its text that the entry
+    does not say yet and the results it does not state yet (kb.merging: nothing twice), and its
+    taxonomy, regions, organisations and source."""
     e = Entry(**{f: getattr(existing, f) for f in existing.__dataclass_fields__})
-    have = _norm(e.body)
-    extra = [p for p in _paragraphs(d.body) if _norm(p) and _norm(p) not in have]
-    if extra:
-        e.body = e.body.rstrip() + "\n" + "\n".join(extra)
-    for f in ("results", "actielijnen", "themes", "branches", "regions", "organisations"):
+    e.body = merge_text(e.body, d.body)
+    e.results = merge_results(existing.results, d.results)
+    for f in ("actielijnen", "themes", "branches", "regions", "organisations"):
         setattr(e, f, list(dict.fromkeys(getattr(existing, f) + getattr(d, f))))
     if not e.summary and d.summary:
         e.summary = d.summary
@@ -295,8 +287,10 @@ def merged_entry(existing: Entry, d: Draft) -> Entry:
 
 def merge(conn: sqlite3.Connection, proposal_id: int, *, actor: str, entry_id: str | None = None,
           expected_version: int | None = None) -> Entry:
-    """Merge a proposal into an existing entry (default: its near-duplicate) as a new version;
-    the entry's status does not change."""
+    """Merge a proposal into an existing entry (default: its near-duplicate); the entry's status
+    does not change. Into a published entry the merge is a pending revision (kb.review) that
+    another curator approves; otherwise a new version. Returns the entry as curators now edit it
+    (the revision's proposal, or the new version)."""
     with transaction(conn):
         p, b = _pending(conn, proposal_id)
         target = entry_id or p.duplicate_of
@@ -310,15 +304,19 @@ def merge(conn: sqlite3.Connection, proposal_id: int, *, actor: str, entry_id: s
         _ensure_document(conn, b)
         d = p.draft
         _known_references(conn, d, b)
-        e = merged_entry(existing, d)
-        if e.body != existing.body:
+        working, rev = working_entry(conn, target)
+        e = merged_entry(working, d)
+        if e.body != working.body:
             derive_fields(e)
-        changed = {f for f in CONTENT_FIELDS if getattr(e, f) != getattr(existing, f)}
-        e.edited_fields = sorted(set(existing.edited_fields) | changed)
-        save_entry(conn, e, actor=actor, action="merge", expected_version=existing.version,
-                   details={"proposal": p.id, "import": b.id, "filename": b.filename})
+        changed = {f for f in CONTENT_FIELDS if getattr(e, f) != getattr(working, f)}
+        e.edited_fields = sorted(set(working.edited_fields) | changed)
+        details = {"proposal": p.id, "import": b.id, "filename": b.filename}
+        if needs_revision(existing, rev):
+            save_revision(conn, existing, rev, e, actor=actor, kind="merge", details=details)
+        else:
+            save_entry(conn, e, actor=actor, action="merge", expected_version=existing.version, details=details)
         _decide(conn, p, "merged", actor, target)
-        return get_entry(conn, target)
+        return working_entry(conn, target)[0]
 
 
 def reject(conn: sqlite3.Connection, proposal_id: int, *, actor: str) -> Proposal:

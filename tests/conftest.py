@@ -98,23 +98,39 @@ PLURYN = "carriereswitchers-van-pluryn"
 @pytest.fixture
 def curated(kb_copy):
     """The corpus knowledge base after some curation: edits, status changes, a curator's
-    entry, an import with decisions, and an account (which a backup leaves out)."""
+    entry with a practice card, an import with decisions, recognition assessments, an approved
+    and an open revision, and an account (which a backup leaves out)."""
     from kb import proposals as P
+    from kb.assessments import assess_erkenning, assess_koploper
     from kb.curation import create_entry, edit_entry, set_status
     from kb.db import connect
     from kb.entries import get_entry
+    from kb.review import approve_revision, open_revision
     from kb.users import create_user
     conn = connect(kb_copy)
     e = get_entry(conn, PLURYN)
-    edit_entry(conn, PLURYN, {"title": "Carrièreswitchers bij Pluryn", "body": e.body + "\nÉén extra zin — met “aanhalingstekens”."},
-               actor="anna", expected_version=e.version)
     set_status(conn, PLURYN, "gearchiveerd", actor="anna")
-    n = create_entry(conn, {"title": "Nieuwe praktijk", "body": "Tekst. " * 120, "regions": ["zeeland"]}, actor="bob")
+    edit_entry(conn, PLURYN, {"title": "Carrièreswitchers bij Pluryn", "body": e.body + "\nÉén extra zin — met “aanhalingstekens”."},
+               actor="anna", expected_version=e.version + 1)
+    n = create_entry(conn, {"title": "Nieuwe praktijk", "body": "Tekst. " * 120, "regions": ["zeeland"],
+                            "probleem": "Te weinig “stageplekken”.", "laatst_beoordeeld": "2023-05-01"}, actor="bob")
     set_status(conn, n.id, "ter_review", actor="bob")
     batch = P.upload(conn, "# Notitie\n\n## Een voorstel uit Zeeland\n\nDit is de tekst van het voorstel, lang genoeg "
                            "om een kennisitem te worden.\n".encode(), "notitie.md", actor="anna",
                      find_duplicates=lambda drafts: [P.Match(PLURYN, 0.5, 0.25, 0.125, 0.3, False)] * len(drafts))
     P.accept(conn, batch.proposals[0].id, actor="anna")
+    assess_erkenning(conn, "zorgwacht", "goed beschreven", actor="anna", reasoning="Doel, doelgroep en aanpak "
+                     "staan beschreven; geen onderzoek.", assessed_on="2025-01-15")
+    assess_koploper(conn, "zorgwacht", {"samenwerken": True, "vernieuwend": True, "bijdrage": True}, actor="bob",
+                    reasoning="Gemeente, school en werkgevers werken samen.", koploper=False,
+                    notes={"samenwerken": "gemeente Utrecht en zorgaanbieders"})
+    z = get_entry(conn, "zorgwacht")
+    edit_entry(conn, "zorgwacht", {"kosten": "Subsidie van de gemeente Utrecht.", "praktijkstatus": "lopend"},
+               actor="anna", expected_version=z.version)
+    rev = open_revision(conn, "zorgwacht")
+    approve_revision(conn, "zorgwacht", actor="bob", revision_id=rev.id, seq=rev.seq)
+    z = get_entry(conn, "zorgwacht")
+    edit_entry(conn, "zorgwacht", {"summary": "Een nog open wijziging."}, actor="anna", expected_version=z.version)
     create_user(conn, "anna", "Zeeland-regio-2024!", "beheerder", actor="test")
     conn.close()
     return kb_copy

@@ -14,6 +14,7 @@ from kb.loader import ingest
 from kb.curation import TransitionError, ValidationError, create_entry, edit_entry, restore_version, set_status
 from kb.documents import list_documents
 from kb.entries import VersionConflict, entry_history, entry_versions, get_entry
+from kb.review import approve_revision, edit_token, open_revision, working_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 PLURYN = "carriereswitchers-van-pluryn"
@@ -32,10 +33,13 @@ def test_second_save_from_the_same_version_conflicts_and_the_first_is_kept(db):
     with pytest.raises(VersionConflict) as err:
         edit_entry(db, PLURYN, {"title": "Titel van Bob", "body": "Bobs tekst."}, actor="bob", expected_version=v)
     msg = str(err.value)
-    assert "Iemand anders (anna)" in msg and f"versie {v + 1}" in msg and "niet opgeslagen" in msg
-    e = get_entry(db, PLURYN)
-    assert e.title == "Carrièreswitchers bij Pluryn" and e.version == v + 1 and "Bobs tekst" not in e.body
-    assert [x["actor"] for x in entry_versions(db, PLURYN)][-1] == "anna"
+    assert "Iemand anders (anna)" in msg and "wijziging ter review" in msg and "niet opgeslagen" in msg
+    assert err.value.conflicts["title"][1:] == ("Carrièreswitchers bij Pluryn", "Titel van Bob")
+    working, rev = working_entry(db, PLURYN)
+    assert working.title == "Carrièreswitchers bij Pluryn" and "Bobs tekst" not in working.body
+    assert rev.authors == ["anna"] and rev.seq == 1
+    e = get_entry(db, PLURYN)                  # the published entry itself is unchanged until approved
+    assert e.title == "Carrièreswitchers van Pluryn" and e.version == v
 
 
 def test_concurrent_saves_from_two_connections_one_wins(kb_copy):
@@ -65,8 +69,9 @@ def test_concurrent_saves_from_two_connections_one_wins(kb_copy):
     winners = [k for k, o in outcome.items() if o == "ok"]
     losers = [o for o in outcome.values() if isinstance(o, VersionConflict)]
     assert len(winners) == 1 and len(losers) == 1
-    e = get_entry(conns[0], PLURYN)
-    assert e.title == winners[0] and e.body == f"Tekst van {winners[0]}." and e.version == v + 1
+    e, rev = working_entry(conns[0], PLURYN)
+    assert e.title == winners[0] and e.body == f"Tekst van {winners[0]}." and e.version == v
+    assert rev.authors == winners and rev.seq == 1
     for c in conns:
         c.close()
 
@@ -77,13 +82,13 @@ def test_edit_records_edited_fields_and_a_field_diff(db):
                                    "themes": list(reversed(before.themes)), "regions": ["midden-gelderland"]},
                       actor="anna", expected_version=before.version)
     assert set(diff) == {"body", "regions"}          # same title (white space) and same themes (order) are no change
-    e = get_entry(db, PLURYN)
+    e, rev = working_entry(db, PLURYN)              # published: the edit waits for review as a revision
     assert e.edited_fields == ["body", "regions"] and e.themes == before.themes
     assert any("Nieuwe alinea" in c for c in e.chunks + [e.body])
     ev = entry_history(db, PLURYN)[0]
-    assert ev["action"] == "edit" and ev["actor"] == "anna" and ev["details"]["version"] == before.version + 1
+    assert ev["action"] == "revise" and ev["actor"] == "anna" and ev["details"]["revision"] == rev.id
     assert ev["details"]["changes"]["regions"] == [before.regions, ["midden-gelderland"]]
-    assert edit_entry(db, PLURYN, {"title": e.title}, actor="anna", expected_version=e.version) == {}
+    assert edit_entry(db, PLURYN, {"title": e.title}, actor="anna", expected_version=edit_token(before, rev)) == {}
 
 
 def test_invalid_edits_are_refused_with_dutch_messages_and_nothing_changes(db, fingerprint, kb_copy):
@@ -133,10 +138,11 @@ def test_status_workflow_and_its_audit_events(db):
 def test_restore_brings_back_old_text_as_a_new_version(db):
     e = get_entry(db, PLURYN)
     old_body = e.body
-    edit_entry(db, PLURYN, {"body": "Een heel andere tekst.", "title": "Andere titel"}, actor="anna",
-               expected_version=e.version)
     set_status(db, PLURYN, "gearchiveerd", actor="anna")
+    edit_entry(db, PLURYN, {"body": "Een heel andere tekst.", "title": "Andere titel"}, actor="anna",
+               expected_version=e.version + 1)                # not public: saved directly
     now = get_entry(db, PLURYN)
+    assert now.title == "Andere titel"
     with pytest.raises(VersionConflict):
         restore_version(db, PLURYN, 1, actor="bob", expected_version=now.version - 1)
     diff = restore_version(db, PLURYN, 1, actor="bob", expected_version=now.version)
@@ -190,9 +196,14 @@ def test_upload_proposals_accept_merge_reject_and_reingest(db):
     assert entry_history(db, e.id)[0]["action"] == "accept"
     pluryn = get_entry(db, PLURYN)
     merged = P.merge(db, dup.id, actor="bob", expected_version=pluryn.version)
-    assert merged.status == pluryn.status == "gepubliceerd" and merged.version == pluryn.version + 1
+    assert merged.status == pluryn.status == "gepubliceerd" and merged.version == pluryn.version
     assert "begeleiding door ervaren collega's" in merged.body and merged.body.startswith(pluryn.body)
     assert [s.document_id for s in merged.sources][-1] == batch.document_id and "body" in merged.edited_fields
+    assert get_entry(db, PLURYN).body == pluryn.body           # published: a revision until someone approves
+    rev = open_revision(db, PLURYN)
+    assert rev.kind == "merge" and rev.authors == ["bob"] and rev.details["proposal"] == [dup.id]
+    approve_revision(db, PLURYN, actor="anna", revision_id=rev.id, seq=rev.seq)
+    assert get_entry(db, PLURYN).version == pluryn.version + 1
     P.reject(db, rejected.id, actor="bob")
     with pytest.raises(P.ProposalError, match="al beslist: afgewezen door bob"):
         P.accept(db, rejected.id, actor="anna")
@@ -215,6 +226,8 @@ def test_upload_proposals_accept_merge_reject_and_reingest(db):
     assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == n_entries
     assert get_entry(db, e.id).status == "concept" and get_entry(db, written.id).version == 1
     assert "begeleiding door ervaren collega's" in get_entry(db, PLURYN).body
+    # the source the merge added survives as well (the ingested draft does not have it)
+    assert batch.document_id in [s.document_id for s in get_entry(db, PLURYN).sources]
 
 
 def test_unreadable_uploads_are_refused_in_dutch(db):

@@ -8,6 +8,7 @@ from kb.curation import create_entry, set_status
 from kb.db import connect
 from kb.documents import get_document
 from kb.entries import get_entry
+from kb.review import approve_revision, open_revision
 from kb.published import (OUTSIDE_NOTICE, UPLOAD_NOTICE, entry_citations, organisation_names, public_document,
                           public_documents, published_counts, published_entry, region_entries)
 from tests.conftest import PLURYN
@@ -55,8 +56,8 @@ def test_a_cited_source_document_is_public_with_its_passages(conn):
 def test_a_curators_first_text_is_never_public_and_an_unpublished_source_neither(kb_copy):
     conn = connect(kb_copy)
     e = create_entry(conn, {"title": "Een eigen praktijk", "body": "Tekst van de redactie. " * 20}, actor="test")
-    for status in ("ter_review", "gepubliceerd"):
-        set_status(conn, e.id, status, actor="test")
+    set_status(conn, e.id, "ter_review", actor="test")
+    set_status(conn, e.id, "gepubliceerd", actor="redacteur")      # four eyes: not the author
     redactie = e.sources[0].document_id
     assert published_entry(conn, e.id) is not None
     assert public_document(conn, redactie) is None and redactie not in [d["id"] for d in public_documents(conn)]
@@ -78,7 +79,11 @@ def test_of_an_upload_only_the_cited_passages_are_public(kb_copy):
     batch = P.upload(conn, text.encode(), "notitie.md", actor="test",
                      find_duplicates=lambda drafts: [P.Match(PLURYN, 0.9, 0.9, 0.9, 0.9, True)] * len(drafts))
     first = next(p for p in batch.proposals if "Pluryn" in p.draft.title)
-    merged = P.merge(conn, first.id, actor="test", expected_version=get_entry(conn, PLURYN).version)
+    P.merge(conn, first.id, actor="test", expected_version=get_entry(conn, PLURYN).version)
+    assert public_document(conn, P.get_batch(conn, batch.id).document_id) is None     # pending revision: not public yet
+    rev = open_revision(conn, PLURYN)
+    approve_revision(conn, PLURYN, actor="redacteur", revision_id=rev.id, seq=rev.seq)
+    merged = get_entry(conn, PLURYN)
     source = merged.sources[-1]
     doc = public_document(conn, source.document_id)
     assert doc is not None and doc.origin == "upload" and doc.cited == [(source.start, source.end)]
