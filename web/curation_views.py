@@ -1,6 +1,7 @@
 """What the curation pages (web/routes/beheer/) share: rendering with the curator's context,
 field labels and diffs for the history, signed notices ("flash") for the next page, the
-search index refresh after a change, and small form helpers."""
+search index refresh after a change, the context of the edit form (working version, edit
+token, four-eyes state, card suggestions, a conflict's values), and small form helpers."""
 from __future__ import annotations
 
 import difflib
@@ -15,9 +16,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 
+from kb.card import LABELS as CARD_LABELS
+from kb.card import result_sources, suggestions
 from kb.curation import EDITABLE_FIELDS, STATUS_LABELS, TRANSITIONS, form_choices
 from kb.entries import get_entry
-from kb.models import TYPE_LABELS
+from kb.models import CARD_FIELDS, ERKENNING_LEVELS, PRACTICE_STATES, TYPE_LABELS
+from kb.published import organisation_names
+from kb.review import concept_authors, edit_token, may_publish, working_entry
+from kb.threeway import MINE, THEIRS
 from kb.users import ROLE_LABELS
 from web import auth
 from web.errors import html_error
@@ -31,7 +37,9 @@ ACTION_LABELS = {
     "create": "aangemaakt", "update": "bijgewerkt (inlezen)", "edit": "bewerkt", "submit": "ter review aangeboden",
     "publish": "gepubliceerd", "archive": "gearchiveerd", "reopen": "terug naar concept", "restore": "versie hersteld",
     "accept": "overgenomen uit import", "merge": "samengevoegd met import", "reject": "voorstel afgewezen",
-    "import_upload": "document geüpload",
+    "import_upload": "document geüpload", "revise": "wijziging voorgesteld (ter review)",
+    "approve": "wijziging goedgekeurd en gepubliceerd", "reject_revision": "wijziging afgewezen",
+    "withdraw": "wijziging ingetrokken", "assess": "erkenning beoordeeld", "koploper_check": "Koploper-toets ingevuld",
 }
 TRANSITION_BUTTONS = {"ter_review": "Ter review aanbieden", "gepubliceerd": "Publiceren",
                       "gearchiveerd": "Archiveren", "concept": "Terug naar concept"}
@@ -39,11 +47,14 @@ FIELD_LABELS = {
     "type": "Soort", "title": "Titel", "summary": "Samenvatting", "body": "Tekst", "label": "Label",
     "audience": "Doelgroep", "number": "Nummer", "results": "Resultaten", "actielijnen": "Actielijnen",
     "themes": "Thema's", "branches": "Branches", "regions": "Regio's", "organisations": "Organisaties",
-    "status": "Status", "sources": "Bronnen", "version": "Versie",
-}
+    "status": "Status", "sources": "Bronnen", "version": "Versie", "erkenning": "Erkenning",
+    "reasoning": "Onderbouwing", "assessed_on": "Datum van de beoordeling", "koploper": "Koploper",
+    "criteria": "Criteria", "versie": "Versie", "k_reasoning": "Oordeel en toelichting",
+    "k_assessed_on": "Datum van de toets", "k_koploper": "Koploper", "k_criteria": "Criteria",
+} | CARD_LABELS
 NEW_ENTRY = {"type": "praktijk", "label": "voorbeeld", "title": "", "summary": "", "body": "", "audience": None,
              "number": None, "results": [], "actielijnen": [], "themes": [], "branches": [], "regions": [],
-             "organisations": []}
+             "organisations": []} | {f: "" for f in CARD_FIELDS}
 
 
 async def in_worker(fn, conn, *args, **kwargs):
@@ -55,7 +66,8 @@ def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLRes
     user = auth.current_user(request)
     base = {"user": user, "csrf": auth.csrf_token(request), "active": "beheer", "FIELD_LABELS": FIELD_LABELS,
             "STATUS_LABELS": STATUS_LABELS, "ACTION_LABELS": ACTION_LABELS, "ROLE_LABELS": ROLE_LABELS,
-            "TYPE_LABELS": TYPE_LABELS, "show_diff": show_diff, "show_value": show_value}
+            "TYPE_LABELS": TYPE_LABELS, "show_diff": show_diff, "show_value": show_value,
+            "ERKENNING_LEVELS": ERKENNING_LEVELS, "PRACTICE_STATES": PRACTICE_STATES, "CARD_LABELS": CARD_LABELS}
     return templates.TemplateResponse(request, name, base | ctx, status_code=status)
 
 
@@ -69,6 +81,8 @@ def _value_text(field: str, v) -> str:
         return label(_KINDS[field], v)
     if field == "status":
         return STATUS_LABELS.get(v, v)
+    if field == "erkenning":
+        return ERKENNING_LEVELS.get(v, v)
     if isinstance(v, dict):          # a source
         return f"{v.get('document_id')}, {v.get('heading')} ({v.get('start')}–{v.get('end')})"
     return str(v)
@@ -167,7 +181,7 @@ async def done(request: Request, url: str, message: str) -> RedirectResponse:
 def form_values(form) -> dict:
     """The entry fields of a submitted form, as edit_entry expects them."""
     values: dict = {}
-    for f in ("type", "title", "summary", "body", "label", "audience", "number"):
+    for f in ("type", "title", "summary", "body", "label", "audience", "number", *CARD_FIELDS):
         if f in form:
             values[f] = str(form.get(f) or "")
     if "results" in form:
@@ -197,10 +211,33 @@ def safe_next(target: str | None) -> str:
     return "/beheer"
 
 
+def resolutions(form) -> dict:
+    """A conflict form's choices per field: {field: 'mijn' | 'hun'}."""
+    return {k[len("oplossing_"):]: str(v) for k, v in form.items()
+            if k.startswith("oplossing_") and str(v) in (MINE, THEIRS)}
+
+
 def edit_context(request: Request, conn, e, values: dict | None = None, **extra) -> dict:
+    """The edit page of an entry: its working version (the open revision, if any), the edit
+    token, the workflow buttons and what the current user may do in the four-eyes review, the
+    practice card's suggestions, and the results with their source. `e` is the stored entry."""
+    working, rev = working_entry(conn, e.id)
+    working = working or e
+    user = auth.current_user(request)
     transitions = [(s, TRANSITION_BUTTONS[s]) for s in TRANSITIONS.get(e.status, {})]
-    return {"e": e, "values": values or entry_values(e), "choices": form_choices(conn), "errors": {},
-            "transitions": transitions, "flash": flash(request), "version": e.version} | extra
+    authors = concept_authors(conn, e.id) if e.status == "ter_review" else []
+    names = organisation_names(conn, working.organisations)
+    suggested = suggestions(working, names)
+    ctx = {"e": e, "working": working, "revision": rev, "values": values or entry_values(working),
+           "choices": form_choices(conn), "errors": {}, "transitions": transitions, "flash": flash(request),
+           "version": edit_token(e, rev), "authors": authors, "suggestions": suggested,
+           "may_publish": may_publish(conn, user.username, authors) if user and authors else "ja",
+           "may_approve": may_publish(conn, user.username, rev.authors) if user and rev else "ja",
+           "result_sources": result_sources(conn, working), "against": None, "conflicts": {}}
+    if request.query_params.get("voorstellen") == "1" and values is None:
+        ctx["values"] = ctx["values"] | {f: s.value for f, s in suggested.items() if not ctx["values"].get(f)}
+        ctx["filled"] = sorted(suggested)
+    return ctx | extra
 
 
 def entry_or_404(request: Request, conn, entry_id: str):

@@ -53,6 +53,8 @@ def search_page(services, query: str, fp: FilterParams, *, offset: int = 0, limi
                                   owner=searcher)
         fc = facets([searcher.entries[i] for i in ids if i in searcher.entries], services.registry(), fp) \
             if with_facets else []
+        for r in results:                   # result cards show a practice's recognition level (kb.assessments)
+            r.__dict__.setdefault("erkenning", getattr(searcher.entries.get(r.id), "erkenning", None))
     total = len(ids)
     if len(results) < limit and (results or offset == 0):   # the engine decides where the list ends
         total = offset + len(results)

@@ -10,6 +10,9 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from kb.assessments import KOPLOPER_CRITERIA
+from kb.card import LABELS as CARD_LABELS
+from kb.models import ERKENNING_LEVELS, PRACTICE_STATES
 from kb.registry import load_registry
 from web.present import audience_label, highlight_html, query_string, type_label
 from web.serialize import source_dict
@@ -65,4 +68,6 @@ env.filters.update(highlight=highlight_html, nl_number=nl_number, percent=percen
                    source_with_url=source_dict)
 env.globals.update(type_label=type_label, audience_label=audience_label, qs=query_string, qs_without=qs_without,
                    label=label,
-                   NAV=NAV, SITE_NAME="Praktijkwijzer")
+                   NAV=NAV, SITE_NAME="Praktijkwijzer",
+                   ERKENNING_LEVELS=ERKENNING_LEVELS, CARD_LABELS=CARD_LABELS, PRACTICE_STATES=PRACTICE_STATES,
+                   KOPLOPER_NAMES={key: name for key, name, _ in KOPLOPER_CRITERIA})

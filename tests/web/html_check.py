@@ -18,11 +18,14 @@ class Page(HTMLParser):
         self.controls: list[dict] = []
         self.links: list[tuple[str, str]] = []
         self._text_stack: list[list] = []
+        self.script_text = ""
+        self._in_script = False
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
         self.tags.append((tag, a))
+        self._in_script = tag == "script"
         if "id" in a:
             self.ids.append(a["id"])
         if tag == "label" and a.get("for"):
@@ -33,6 +36,8 @@ class Page(HTMLParser):
             self._text_stack.append([tag, a, ""])
 
     def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
         if self._text_stack and self._text_stack[-1][0] == tag:
             t, a, text = self._text_stack.pop()
             text = " ".join(text.split())
@@ -44,6 +49,8 @@ class Page(HTMLParser):
                 self._text_stack[-1][2] += text
 
     def handle_data(self, data):
+        if self._in_script:
+            self.script_text += data
         if self._text_stack:
             self._text_stack[-1][2] += data
 
@@ -74,7 +81,10 @@ def check_accessible(html: str) -> Page:
             for i in a.get(ref, "").split():
                 assert i in p.ids, f"{ref} points to missing id {i}"
         assert "style" not in a and not any(k.startswith("on") for k in a), a
-    assert not any(t in ("script", "style") for t, _ in p.tags)
+    assert not any(t == "style" for t, _ in p.tags)
+    # scripts only as external files of the site (the CSP allows 'self'), never inline
+    assert all(a.get("src", "").startswith("/static/") for t, a in p.tags if t == "script"), "inline script"
+    assert not p.script_text.strip(), "inline script"
     for href, text in p.links:
         assert text.strip(), f"link without text: {href}"
     return p

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from web.cli.common import (CliError, EXIT_FAILED, add_filter_options, connect_db, console, filter_options, id_column,
-                            print_json, progress, stepper)
+                            invalid_value, print_json, progress, stepper)
 
 DOCUMENT_KINDS = {"programme": "actieprogramma", "advice-letter": "adviesbrief", "evaluation-report": "evaluatierapport",
                   "web-summary": "webpagina", "news": "nieuwsbericht", "generic": "overig document"}
@@ -75,11 +75,26 @@ def _sync_index(args, conn, con) -> int:
 
 # ---------------------------------------------------------------- entries, show
 
+def erkenning_dict(e) -> dict:
+    """The recognition of an entry for scripts: level, its Dutch label and the latest assessment
+    (date, who, reasoning; None while the entry is not assessed) and the Koploper check."""
+    from kb.models import ERKENNING_LEVELS
+    info = e.erkenning_info or {}
+    check = e.koploper_check
+    return {"level": e.erkenning, "label": ERKENNING_LEVELS.get(e.erkenning, e.erkenning),
+            "assessed_on": info.get("assessed_on"), "assessed_by": info.get("assessed_by"),
+            "reasoning": info.get("reasoning"),
+            "koploper_check": ({"conclusion": check["value"], "assessed_on": check["assessed_on"],
+                                "assessed_by": check["assessed_by"], "reasoning": check["reasoning"],
+                                "criteria": check["criteria"]} if check else None)}
+
+
 def entry_summary(e) -> dict:
     src = e.sources[0] if e.sources else None
     return {
         "id": e.id, "type": e.type, "label": e.label, "title": e.title, "summary": e.summary,
-        "status": e.status, "actielijnen": e.actielijnen, "themes": e.themes, "branches": e.branches,
+        "status": e.status, "erkenning": erkenning_dict(e),
+        "actielijnen": e.actielijnen, "themes": e.themes, "branches": e.branches,
         "regions": e.regions, "organisations": e.organisations, "audience": e.audience,
         "source": ({"document": src.document_id, "heading": src.heading, "start": src.start, "end": src.end}
                    if src else None),
@@ -89,11 +104,18 @@ def entry_summary(e) -> dict:
 
 
 def cmd_entries(args) -> int:
+    from kb.assessments import level_id
     from kb.entries import list_entries
     fp = filter_options(args)
+    erkenning = None
+    if args.erkenning:
+        try:
+            erkenning = level_id(args.erkenning)
+        except ValueError as err:
+            raise invalid_value("erkenning", str(err)) from None
     conn = connect_db(args)
     entries = list_entries(conn, type=fp.type, actielijn=fp.actielijn, regio=fp.regio, thema=fp.thema,
-                           branche=fp.branche, label=fp.label, status=args.status)
+                           branche=fp.branche, label=fp.label, status=args.status, erkenning=erkenning)
     if args.json:
         print_json([entry_summary(e) for e in entries])
         return 0
@@ -104,10 +126,12 @@ def cmd_entries(args) -> int:
     from rich.table import Table
     t = Table(title=f"{len(entries)} kennisitems", title_justify="left")
     id_column(t, "Id")
-    for col in ("Type", "Label", "Titel", "Regio's"):
+    from kb.models import ERKENNING_LEVELS
+    for col in ("Type", "Label", "Titel", "Regio's", "Erkenning"):
         t.add_column(col)
     for e in entries:
-        t.add_row(e.id, e.type, e.label or "", e.title, ", ".join(e.regions))
+        t.add_row(e.id, e.type, e.label or "", e.title, ", ".join(e.regions),
+                  ERKENNING_LEVELS.get(e.erkenning, e.erkenning) if e.type == "praktijk" else "")
     con.print(t)
     return 0
 
@@ -121,11 +145,16 @@ def cmd_show(args) -> int:
         raise CliError(f"Kennisitem '{args.id}' bestaat niet. Zoek ids met 'praktijkwijzer entries'.", status=404)
     if args.json:
         print_json(entry_summary(e) | {"body": e.body, "results": e.results, "keywords": e.keywords,
-                                       "number": e.number, "version": e.version, "passages": e.chunks})
+                                       "number": e.number, "version": e.version, "passages": e.chunks,
+                                       "practice_card": e.card()})
         return 0
     con = console()
     con.print(f"[bold]{e.title}[/]  ({e.type}{', ' + e.label if e.label else ''}; {e.status})")
     con.print(f"id: {e.id}")
+    if e.type == "praktijk":
+        erk = erkenning_dict(e)
+        con.print(f"Erkenning: {erk['label']}" + (f" (beoordeeld op {erk['assessed_on']} door {erk['assessed_by']})"
+                                                  if erk["assessed_on"] else ""))
     for name, values in (("Actielijnen", e.actielijnen), ("Thema's", e.themes), ("Branches", e.branches),
                          ("Regio's", e.regions), ("Organisaties", e.organisations)):
         if values:
@@ -138,6 +167,11 @@ def cmd_show(args) -> int:
         con.print("\n[bold]Resultaten[/]")
         for r in e.results:
             con.print(f"  - {r}")
+    if e.card():
+        from kb.card import LABELS
+        con.print("\n[bold]Praktijkkaart[/]")
+        for k, v in e.card().items():
+            con.print(f"  {LABELS.get(k, k)}: {v}")
     con.print("\n[bold]Bron[/]")
     for s in e.sources:
         doc = get_document(conn, s.document_id)
@@ -188,6 +222,8 @@ def register(sub) -> None:
     s = sub.add_parser("entries", help="kennisitems tonen, met filters")
     add_filter_options(s)
     s.add_argument("--status", choices=["concept", "ter_review", "gepubliceerd", "gearchiveerd"], help="status")
+    s.add_argument("--erkenning", metavar="NIVEAU",
+                   help='erkenning: "niet beoordeeld", "goed beschreven", "goed onderbouwd" of "effectief"')
     s.add_argument("--json", action="store_true", help="uitvoer als JSON (voor scripts)")
     s.set_defaults(func=cmd_entries)
 

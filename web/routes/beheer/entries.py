@@ -1,5 +1,7 @@
-"""Curating entries: overview, the list, a new entry, editing every field, the workflow
-buttons, history with field diffs, restoring a version; /beheer/api/items for scripts."""
+"""Curating entries: overview (what waits for review, practices due for a new review), the list,
+a new entry, editing every field (a published entry: into its pending revision), the workflow
+buttons, the review screen with the diff (four eyes), archive confirmation, recognition and the
+Koploper check, history with field diffs, restoring a version; /beheer/api/items for scripts."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -8,16 +10,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse
 
+from kb.assessments import (KOPLOPER_CRITERIA, KOPLOPER_MIN, assess_erkenning, assess_koploper, assessment_history,
+                            erkenning_counts)
 from kb.audit import audit_events
-from kb.curation import (EDITABLE_FIELDS, TransitionError, ValidationError, create_entry, edit_entry, form_choices,
-                         restore_version, set_status, status_counts)
+from kb.card import review_due
+from kb.curation import (TransitionError, ValidationError, create_entry, edit_entry, form_choices, restore_version,
+                         set_status, status_counts)
 from kb.entries import (EntryNotFound, VersionConflict, entry_history, entry_version, entry_versions, get_entry,
                         list_entries)
 from kb.models import ENTRY_TYPES, STATUSES, fold
 from kb.proposals import pending_count
+from kb.review import (ReviewError, approve_revision, may_publish, open_revision, reject_revision, review_queue,
+                       review_view, revisions_of)
 from web import auth
 from web.curation_views import (FIELD_LABELS, NEW_ENTRY, SQL_INT_MAX, done, edit_context, entry_or_404, entry_values,
-                                flash, flash_url, form_values, in_worker, redirect, render, to_int)
+                                flash, flash_url, form_values, in_worker, redirect, render, resolutions, to_int)
 from web.deps import ConnDep, CuratorDep, CuratorPostDep, ServicesDep
 from web.errors import html_error
 
@@ -35,8 +42,9 @@ DONE_MESSAGES = {"ter_review": "Het kennisitem staat nu ter review.",
 @router.get("", response_class=HTMLResponse, name="beheer")
 def overzicht(request: Request, user: CuratorDep, conn: ConnDep):
     events = audit_events(conn, limit=15, exclude_actors=("ingest",))
-    return render(request, "beheer/overzicht.html", {"counts": status_counts(conn), "events": events,
-                                                     "pending": pending_count(conn), "flash": flash(request)})
+    return render(request, "beheer/overzicht.html", {
+        "counts": status_counts(conn), "events": events, "pending": pending_count(conn), "flash": flash(request),
+        "queue": review_queue(conn), "due": review_due(conn), "erkenning": erkenning_counts(conn)})
 
 
 @router.get("/items", response_class=HTMLResponse, name="beheer_items")
@@ -86,12 +94,6 @@ def item(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep):
     return render(request, "beheer/item.html", edit_context(request, conn, e))
 
 
-def _norm(v):
-    if isinstance(v, list):
-        return sorted(v)
-    return (v or "").strip() if isinstance(v, str) or v is None else v
-
-
 @router.post("/items/{entry_id}", response_class=HTMLResponse)
 async def item_post(request: Request, entry_id: str, user: CuratorPostDep, conn: ConnDep):
     form = request.state.form
@@ -101,29 +103,41 @@ async def item_post(request: Request, entry_id: str, user: CuratorPostDep, conn:
     values = form_values(form)
     if e.origin != "curator":
         values.pop("type", None)
-    expected = to_int(form.get("versie"))
-    if expected is None:
+    expected = str(form.get("versie") or "").strip()
+    if not expected:
         return render(request, "beheer/item.html", edit_context(
             request, conn, e, entry_values(e) | values, errors={"versie": "Het formulier mist het versienummer."}), 400)
+    against = str(form.get("tegen") or "") or None
     try:
-        diff = await in_worker(edit_entry, conn, entry_id, values, actor=user.username, expected_version=expected)
+        diff = await in_worker(edit_entry, conn, entry_id, values, actor=user.username, expected_version=expected,
+                               against=against, resolutions=resolutions(form))
     except VersionConflict as err:
+        # the form keeps the user's input and the version they started from; saving again
+        # applies only their own changes (and asks for the fields both changed)
         current = get_entry(conn, entry_id)
-        theirs = {f: getattr(current, f) for f in EDITABLE_FIELDS}
-        mine = entry_values(e) | values
-        differs = [f for f in EDITABLE_FIELDS if f in values and _norm(mine.get(f)) != _norm(theirs.get(f))]
-        # the form now carries the stored version: saving again deliberately keeps the user's input
-        return render(request, "beheer/item.html", edit_context(
-            request, conn, current, mine, conflict=str(err), conflict_fields=differs, version=current.version), 409)
+        ctx = edit_context(request, conn, current, values=None)
+        mine = ctx["values"] | values
+        return render(request, "beheer/item.html", ctx | {
+            "values": mine, "conflict": str(err), "conflicts": err.conflicts, "theirs_only": err.theirs_only,
+            "mine_changed": err.mine, "conflict_actor": err.actor, "version": expected, "against": ctx["version"]}, 409)
     except ValidationError as err:
-        return render(request, "beheer/item.html", edit_context(request, conn, e, entry_values(e) | values,
-                                                                errors=err.errors, version=expected), 422)
+        ctx = edit_context(request, conn, e)
+        return render(request, "beheer/item.html", ctx | {"values": ctx["values"] | values, "errors": err.errors,
+                                                          "version": expected, "against": against}, 422)
     except EntryNotFound as err:
         return html_error(request, 404, str(err), title="Kennisitem niet gevonden")
+    here = f"/beheer/items/{quote(entry_id)}"
     if not diff:
-        return redirect(flash_url(request, f"/beheer/items/{quote(entry_id)}", "Er was niets gewijzigd.", "info"))
+        return redirect(flash_url(request, here, "Er was niets gewijzigd.", "info"))
     names = ", ".join(FIELD_LABELS.get(f, f).lower() for f in diff if f not in ("chunks",))
-    return await done(request, f"/beheer/items/{quote(entry_id)}", f"Opgeslagen als nieuwe versie ({names}).")
+    rev = open_revision(conn, entry_id)
+    if rev is not None:                     # the public entry did not change: no index refresh needed
+        return redirect(flash_url(request, here, f"Uw wijziging ({names}) staat ter review. Het openbare kennisitem "
+                                                 "verandert pas als een andere curator de wijziging goedkeurt."))
+    if e.status == "gepubliceerd":          # the edit brought the revision back to the published text
+        return redirect(flash_url(request, here, "De wijziging is gelijk aan de gepubliceerde versie; er staat geen "
+                                                 "wijziging meer open.", "info"))
+    return await done(request, here, f"Opgeslagen als nieuwe versie ({names}).")
 
 
 @router.post("/items/{entry_id}/status", response_class=HTMLResponse)
@@ -133,16 +147,122 @@ async def status_post(request: Request, entry_id: str, user: CuratorPostDep, con
     if missing:
         return missing
     new = str(form.get("status") or "")
+    reason = str(form.get("reden") or "")
     try:
-        await in_worker(set_status, conn, entry_id, new, actor=user.username, expected_version=to_int(form.get("versie")))
+        await in_worker(set_status, conn, entry_id, new, actor=user.username, expected_version=to_int(form.get("versie")),
+                        reason=reason)
     except VersionConflict as err:
         return render(request, "beheer/item.html", edit_context(request, conn, get_entry(conn, entry_id),
                                                                 conflict=str(err)), 409)
-    except TransitionError as err:
+    except (TransitionError, ReviewError) as err:
         return render(request, "beheer/item.html", edit_context(request, conn, e, status_error=str(err)), 422)
     if new != "gepubliceerd":               # out of public results at once, whatever the refresh does
         services.set_live_status(entry_id, new)
     return await done(request, f"/beheer/items/{quote(entry_id)}", DONE_MESSAGES[new])
+
+
+@router.get("/items/{entry_id}/archiveren", response_class=HTMLResponse, name="beheer_archiveren")
+def archiveren(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep):
+    e, missing = entry_or_404(request, conn, entry_id)
+    if missing:
+        return missing
+    return render(request, "beheer/archiveren.html", {"e": e, "revision": open_revision(conn, entry_id),
+                                                       "allowed": e.status == "gepubliceerd"})
+
+
+# ---------------------------------------------------------------- review (four eyes)
+
+@router.get("/items/{entry_id}/beoordelen", response_class=HTMLResponse, name="beheer_beoordelen")
+def beoordelen(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep):
+    e, missing = entry_or_404(request, conn, entry_id)
+    if missing:
+        return missing
+    view = review_view(conn, entry_id)
+    return render(request, "beheer/beoordelen.html", {
+        "e": e, "view": view, "may": may_publish(conn, user.username, view.authors) if view else "ja",
+        "flash": flash(request), "error": None})
+
+
+@router.post("/items/{entry_id}/wijziging", response_class=HTMLResponse)
+async def wijziging_post(request: Request, entry_id: str, user: CuratorPostDep, conn: ConnDep):
+    form = request.state.form
+    e, missing = entry_or_404(request, conn, entry_id)
+    if missing:
+        return missing
+    action, reason = str(form.get("besluit") or ""), str(form.get("reden") or "")
+    rev_id, seq = to_int(form.get("revisie"), -1), to_int(form.get("stand"), -1)
+    here = f"/beheer/items/{quote(entry_id)}"
+    try:
+        if action == "goedkeuren":
+            await in_worker(approve_revision, conn, entry_id, actor=user.username, revision_id=rev_id, seq=seq,
+                            reason=reason)
+            return await done(request, here, "De wijziging is goedgekeurd en gepubliceerd; de zoekfunctie toont de "
+                                              "nieuwe versie.")
+        if action in ("afwijzen", "intrekken"):
+            rev = await in_worker(reject_revision, conn, entry_id, actor=user.username, revision_id=rev_id,
+                                  reason=reason)
+            word = "ingetrokken" if rev.status == "withdrawn" else "afgewezen"
+            return redirect(flash_url(request, here, f"De wijziging is {word}; het openbare kennisitem is niet veranderd."))
+    except (ReviewError, EntryNotFound) as err:
+        view = review_view(conn, entry_id)
+        return render(request, "beheer/beoordelen.html", {
+            "e": e, "view": view, "may": may_publish(conn, user.username, view.authors) if view else "ja",
+            "error": str(err), "reden": reason}, 422)
+    return html_error(request, 400, "Kies goedkeuren, afwijzen of intrekken.", title="Onbekend besluit")
+
+
+# ---------------------------------------------------------------- recognition and the Koploper check
+
+def _erkenning_page(request, conn, e, status: int = 200, **extra):
+    return render(request, "beheer/erkenning.html", {
+        "e": e, "history": assessment_history(conn, e.id), "criteria": KOPLOPER_CRITERIA, "minimum": KOPLOPER_MIN,
+        "errors": {}, "values": {}, "flash": flash(request)} | extra, status)
+
+
+@router.get("/items/{entry_id}/erkenning", response_class=HTMLResponse, name="beheer_erkenning")
+def erkenning(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep):
+    e, missing = entry_or_404(request, conn, entry_id)
+    return missing or _erkenning_page(request, conn, e)
+
+
+@router.post("/items/{entry_id}/erkenning", response_class=HTMLResponse)
+async def erkenning_post(request: Request, entry_id: str, user: CuratorPostDep, conn: ConnDep):
+    form = request.state.form
+    e, missing = entry_or_404(request, conn, entry_id)
+    if missing:
+        return missing
+    values = {k: str(form.get(k) or "") for k in ("erkenning", "reasoning", "assessed_on")}
+    try:
+        await in_worker(assess_erkenning, conn, entry_id, values["erkenning"], actor=user.username,
+                        reasoning=values["reasoning"], assessed_on=values["assessed_on"])
+    except ValidationError as err:
+        return _erkenning_page(request, conn, e, 422, errors=err.errors, values=values, form="erkenning")
+    return await done(request, f"/beheer/items/{quote(entry_id)}/erkenning", "De erkenning is vastgelegd.")
+
+
+@router.post("/items/{entry_id}/koploper", response_class=HTMLResponse)
+async def koploper_post(request: Request, entry_id: str, user: CuratorPostDep, conn: ConnDep):
+    form = request.state.form
+    e, missing = entry_or_404(request, conn, entry_id)
+    if missing:
+        return missing
+    met = {c: form.get(f"criterium_{c}") == "ja" for c, _, _ in KOPLOPER_CRITERIA}
+    notes = {c: str(form.get(f"toelichting_{c}") or "") for c, _, _ in KOPLOPER_CRITERIA}
+    values = {"met": met, "notes": notes, "reasoning": str(form.get("k_reasoning") or ""),
+              "assessed_on": str(form.get("k_assessed_on") or ""), "koploper": form.get("koploper") == "ja"}
+    try:
+        out = await in_worker(assess_koploper, conn, entry_id, met, actor=user.username, reasoning=values["reasoning"],
+                              koploper=values["koploper"], assessed_on=values["assessed_on"], notes=notes)
+    except (ValidationError, VersionConflict) as err:
+        errors = getattr(err, "errors", None) or {"koploper": str(err)}
+        return _erkenning_page(request, conn, e, 422, errors={f"k_{k}": v for k, v in errors.items()}, kvalues=values,
+                               form="koploper")
+    msg = f"De Koploper-toets is vastgelegd ({out['met']} van de {len(KOPLOPER_CRITERIA)} criteria)."
+    if out["label"] == "revisie":
+        msg += " Het label Koploper staat als wijziging ter review; een andere curator keurt het goed."
+    elif out["label"] == "direct":
+        msg += " Het kennisitem heeft nu het label Koploper."
+    return await done(request, f"/beheer/items/{quote(entry_id)}/erkenning", msg)
 
 
 # ---------------------------------------------------------------- history and restore
@@ -154,6 +274,7 @@ def geschiedenis(request: Request, entry_id: str, user: CuratorDep, conn: ConnDe
         return missing
     return render(request, "beheer/geschiedenis.html", {
         "e": e, "versions": list(reversed(entry_versions(conn, entry_id))), "events": entry_history(conn, entry_id),
+        "revisions": revisions_of(conn, entry_id), "token": edit_context(request, conn, e)["version"],
         "flash": flash(request)})
 
 
@@ -166,7 +287,7 @@ def versie(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep,
     v = entry_version(conn, entry_id, version)
     if v is None:
         return html_error(request, 404, f"Versie {version} van '{entry_id}' bestaat niet.", title="Versie niet gevonden")
-    return render(request, "beheer/versie.html", {"e": e, "v": v})
+    return render(request, "beheer/versie.html", {"e": e, "v": v, "token": edit_context(request, conn, e)["version"]})
 
 
 @router.post("/items/{entry_id}/herstellen", response_class=HTMLResponse)
@@ -179,12 +300,15 @@ async def herstellen(request: Request, entry_id: str, user: CuratorPostDep, conn
     version = to_int(form.get("herstel_versie"))
     try:
         diff = await in_worker(restore_version, conn, entry_id, version if version is not None else -1,
-                               actor=user.username, expected_version=to_int(form.get("versie"), -1))
+                               actor=user.username, expected_version=str(form.get("versie") or ""))
     except (VersionConflict, ValidationError) as err:
         return redirect(flash_url(request, back, str(err), "fout"))
     if not diff:
         return redirect(flash_url(request, back, f"Versie {version} is gelijk aan de huidige inhoud; er is niets "
                                                  "gewijzigd.", "info"))
+    if open_revision(conn, entry_id) is not None:
+        return redirect(flash_url(request, back, f"Het herstel van versie {version} staat als wijziging ter review; "
+                                                 "het openbare kennisitem verandert pas na goedkeuring."))
     return await done(request, back, f"Versie {version} is hersteld als nieuwe versie.")
 
 
@@ -195,5 +319,5 @@ def api_items(user: CuratorDep, conn: ConnDep, status: str | None = None):
     """All entries with status and version (JSON), for curators' scripts."""
     status = status if status in STATUSES else None
     rows = [{"id": e.id, "title": e.title, "type": e.type, "status": e.status, "version": e.version,
-             "updated_at": e.updated_at} for e in list_entries(conn, status=status)]
+             "erkenning": e.erkenning, "updated_at": e.updated_at} for e in list_entries(conn, status=status)]
     return {"total": len(rows), "items": rows}

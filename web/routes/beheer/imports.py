@@ -1,5 +1,6 @@
 """Importing a document for curation: upload -> proposals, each beside the existing entry it
-most resembles (with the scores); per proposal: accept (as concept), merge, or reject."""
+most resembles (with the scores); per proposal: accept (as concept), merge (into a published
+entry: as a revision that another curator approves), or reject."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,7 @@ from ingest.errors import IngestError
 from ingest.upload import MAX_UPLOAD_BYTES
 from kb import proposals as P
 from kb.entries import EntryNotFound, VersionConflict, get_entry
+from kb.review import open_revision
 from search.duplicates import THRESHOLD
 from web import auth
 from web.curation_views import SQL_INT_MAX, flash, flash_url, in_worker, redirect, refresh_index, render, to_int
@@ -91,6 +93,10 @@ async def voorstel_post(request: Request, user: CuratorPostDep, conn: ConnDep,
         elif action == "samenvoegen":
             e = await in_worker(P.merge, conn, proposal_id, actor=user.username,
                                 expected_version=to_int(form.get("versie")))
+            if open_revision(conn, e.id) is not None:
+                msg = (f"Samengevoegd met '{e.title}' als wijziging ter review (zonder herhaalde zinnen en resultaten). "
+                       "Het openbare kennisitem verandert pas als een andere curator de wijziging goedkeurt.")
+                return redirect(flash_url(request, back, msg, "succes") + anchor)
             msg = f"Samengevoegd met '{e.title}' (nieuwe versie {e.version}; status ongewijzigd)."
         elif action == "afwijzen":
             await in_worker(P.reject, conn, proposal_id, actor=user.username)

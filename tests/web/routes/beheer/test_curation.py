@@ -49,7 +49,7 @@ def token(html: str) -> str:
 
 
 def version_of(html: str) -> str:
-    return re.search(r'name="versie" value="(\d+)"', html).group(1)
+    return re.search(r'name="versie" value="([\d.]+)"', html).group(1)
 
 
 def login(app, username: str) -> TestClient:
@@ -206,7 +206,7 @@ def test_login_sets_a_safe_cookie_throttles_failures_and_logout_ends_the_session
 def test_edit_publish_search_archive_and_restore(app):
     cora = login(app, "cora")
     page = cora.get("/beheer/items/nieuw")
-    assert page.status_code == 200 and 'name="regions" multiple' in page.text and 'value="stages"' in page.text
+    assert page.status_code == 200 and 'name="regions" value="zeeland"' in page.text and 'value="stages"' in page.text
     r = cora.post("/beheer/items/nieuw", data=NEW_PRACTICE | {"title": "", "csrf_token": token(page.text)})
     assert r.status_code == 422 and "Vul een titel in." in r.text and 'href="#veld-title"' in r.text
     assert "Op Ameland werken verpleegkundigen" in r.text                 # nothing lost
@@ -221,14 +221,16 @@ def test_edit_publish_search_archive_and_restore(app):
                   follow_redirects=False)
     assert r.status_code == 303 and "titel" in flash(r) and "resultaten" in flash(r)
 
-    def move(status: str):
-        html = cora.get(f"/beheer/items/{eid}").text
-        return cora.post(f"/beheer/items/{eid}/status", data={"csrf_token": token(html), "versie": version_of(html),
-                                                              "status": status}, follow_redirects=False)
+    def move(status: str, who=cora):
+        html = who.get(f"/beheer/items/{eid}").text
+        return who.post(f"/beheer/items/{eid}/status", data={"csrf_token": token(html), "versie": version_of(html),
+                                                             "status": status}, follow_redirects=False)
     r = move("gepubliceerd")
     assert r.status_code == 422 and "kan niet naar 'gepubliceerd'" in unescape(r.text)
     assert move("ter_review").status_code == 303 and not found(cora, eid)
-    r = move("gepubliceerd")
+    r = move("gepubliceerd")                       # four eyes: the author cannot publish
+    assert r.status_code == 422 and "eigen werk niet publiceren" in unescape(r.text) and not found(cora, eid)
+    r = move("gepubliceerd", login(app, "carl"))
     assert r.status_code == 303 and "vindbaar" in flash(r)
     # found by public search right after the publish request returned
     anonymous = TestClient(app)
@@ -252,7 +254,8 @@ def test_edit_publish_search_archive_and_restore(app):
     by_action = {ev["action"]: ev for ev in events}
     assert by_action["publish"]["details"]["changes"]["status"] == ["ter_review", "gepubliceerd"]
     assert by_action["archive"]["details"]["changes"]["status"] == ["gepubliceerd", "gearchiveerd"]
-    assert by_action["publish"]["actor"] == by_action["archive"]["actor"] == "cora"
+    assert by_action["publish"]["actor"] == "carl" and by_action["archive"]["actor"] == "cora"
+    assert by_action["publish"]["details"]["authors"] == ["cora"]
 
     # restore version 1: the old title and text come back as a new version
     r = cora.post(f"/beheer/items/{eid}/herstellen", data={"csrf_token": token(text), "versie": version_of(
@@ -265,21 +268,36 @@ def test_edit_publish_search_archive_and_restore(app):
     assert cora.get(f"/beheer/items/{eid}/versies/2").status_code == 200
 
 
-def test_two_curators_save_the_same_version(app):
+def test_two_curators_save_the_same_version_and_the_second_merges_only_their_own_changes(app):
     cora, carl = login(app, "cora"), login(app, "carl")
     form_cora = edit_form(cora, PLURYN, title="Carrièreswitchers bij Pluryn (Cora)")
     form_carl = edit_form(carl, PLURYN, title="Pluryn volgens Carl", body="Carls eigen tekst over Pluryn.")
     assert form_cora["versie"] == form_carl["versie"]
     r = cora.post(f"/beheer/items/{PLURYN}", data=form_cora, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303 and "ter review" in flash(r)
     r = carl.post(f"/beheer/items/{PLURYN}", data=form_carl, follow_redirects=False)
     assert r.status_code == 409
-    assert "Iemand anders (cora) heeft dit kennisitem in de tussentijd opgeslagen" in r.text
-    assert "Uw wijzigingen zijn niet opgeslagen" in r.text
-    assert "Carls eigen tekst over Pluryn." in r.text and 'value="Pluryn volgens Carl"' in r.text   # nothing lost
-    e = get_entry(connect(app.state.services.db_path), PLURYN)
-    assert e.title == "Carrièreswitchers bij Pluryn (Cora)" and "Carls" not in e.body
-    assert version_of(r.text) == str(e.version)          # saving again is a deliberate overwrite
+    text = unescape(r.text)
+    assert "Iemand anders (cora) heeft dit kennisitem in de tussentijd opgeslagen" in text
+    assert "Uw wijzigingen zijn niet opgeslagen" in text
+    assert "Carls eigen tekst over Pluryn." in text and 'value="Pluryn volgens Carl"' in text   # nothing lost
+    # their value beside mine for the field both changed, with a choice
+    assert 'id="conflict-title"' in text and "Hun waarde (opgeslagen door cora)" in text and "Uw waarde" in text
+    assert "Carrièreswitchers bij Pluryn (Cora)" in text and 'name="oplossing_title"' in text
+    assert 'id="conflict-body"' not in text                # only carl changed the text
+    assert version_of(r.text) == form_carl["versie"]      # the form still says where carl started
+    # saving again without a choice asks again; with 'hun' keeps cora's title and adds carl's text
+    again = form_carl | {"csrf_token": token(r.text), "tegen": re.search(r'name="tegen" value="([^"]+)"', r.text).group(1)}
+    r2 = carl.post(f"/beheer/items/{PLURYN}", data=again, follow_redirects=False)
+    assert r2.status_code == 409 and 'name="oplossing_title"' in r2.text
+    r3 = carl.post(f"/beheer/items/{PLURYN}", data=again | {"oplossing_title": "hun"}, follow_redirects=False)
+    assert r3.status_code == 303, r3.text
+    from kb.review import working_entry
+    conn = connect(app.state.services.db_path)
+    w, rev = working_entry(conn, PLURYN)
+    assert w.title == "Carrièreswitchers bij Pluryn (Cora)" and w.body == "Carls eigen tekst over Pluryn."
+    assert rev.authors == ["cora", "carl"]
+    assert get_entry(conn, PLURYN).title == "Carrièreswitchers van Pluryn"      # public: still the published one
 
 
 # ---------------------------------------------------------------- import
@@ -331,7 +349,17 @@ def test_import_shows_near_duplicates_and_nothing_is_published_without_a_decisio
     before = get_entry(conn, PLURYN)
     r = cora.post(f"/beheer/voorstellen/{dup.id}", data={"csrf_token": token(html), "besluit": "samenvoegen",
                                                           "versie": str(before.version)}, follow_redirects=False)
-    assert r.status_code == 303 and "status ongewijzigd" in flash(r)
+    assert r.status_code == 303 and "wijziging ter review" in flash(r)
+    assert get_entry(conn, PLURYN).version == before.version           # the public keeps the published version
+    from kb.review import open_revision
+    rev = open_revision(conn, PLURYN)
+    carl = login(app, "carl")
+    page = carl.get(f"/beheer/items/{PLURYN}/beoordelen")
+    assert page.status_code == 200 and "Bronnen" in page.text
+    r = carl.post(f"/beheer/items/{PLURYN}/wijziging", data={"csrf_token": token(page.text), "besluit": "goedkeuren",
+                                                             "revisie": str(rev.id), "stand": str(rev.seq)},
+                  follow_redirects=False)
+    assert r.status_code == 303 and "goedgekeurd" in flash(r)
     after = get_entry(conn, PLURYN)
     assert after.version == before.version + 1 and after.status == before.status and after.body == before.body
     assert len(after.sources) == len(before.sources) + 1
