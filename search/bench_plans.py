@@ -7,7 +7,7 @@ import time
 import numpy as np
 import yaml
 
-from search.bench import BENCH_DIR, percentiles, resolve
+from search.benchdata import BENCH_DIR, percentiles, resolve
 from search.engine import Filters
 from search.plans import match_plan, plan_from_texts
 

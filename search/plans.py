@@ -18,7 +18,7 @@ import numpy as np
 
 from kb.plans import Bottleneck, Plan, list_plans
 from kb.registry import Registry, load_registry
-from search.engine import Filters, QueryError, Searcher
+from search.engine import Citation, Filters, QueryError, Ranking, Searcher
 
 PER_BOTTLENECK = 15        # candidates retrieved per bottleneck
 DECAY = 0.35               # value of covering an already covered bottleneck again
@@ -37,10 +37,12 @@ class Recommendation:
     in_region: bool
     regions: list[str]
     themes: list[str]
-    source: dict
+    source: Citation
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["source"] = self.source.to_dict() if hasattr(self.source, "to_dict") else dict(self.source)
+        return d
 
 
 @dataclass
@@ -68,16 +70,13 @@ GROUPS = {                 # recommendation group -> (filters, candidates per bo
 }
 
 
-def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters, k: int) -> list[dict]:
-    """For each bottleneck: {entry id: (relevance 0..1, Result)}."""
+def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters, k: int
+                    ) -> list[dict[str, tuple[float, Ranking]]]:
+    """For each bottleneck: {entry id: (relevance 0..1, its ranking)} of its first k candidates.
+    All bottlenecks are encoded in one call; nothing is explained yet."""
     out = []
-    for b in bottlenecks:
-        try:
-            results = searcher.search(b.text, k=k, filters=filters)
-        except QueryError:
-            out.append({})
-            continue
-        out.append({r.id: (r.relevance, r) for r in results})
+    for r in searcher.rankings([b.text for b in bottlenecks], filters=filters):
+        out.append({} if isinstance(r, QueryError) else {c.id: (c.relevance, r) for c in r.candidates[:k]})
     return out
 
 
@@ -99,7 +98,7 @@ def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -
     bottlenecks = plan.bottlenecks
     weights = [b.weight for b in bottlenecks]
     by_type: dict[str, dict[str, dict[int, float]]] = {}
-    results: dict[str, dict] = {}
+    results: dict[str, dict[int, Ranking]] = {}
     for group, (filters, n) in GROUPS.items():
         for bi, per in enumerate(_per_bottleneck(searcher, bottlenecks, filters, n)):
             for eid, (rel, res) in per.items():
@@ -115,21 +114,21 @@ def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -
         for eid in _greedy(cands, weights, n):
             e = searcher.entries[eid]
             addresses = []
+            explained = {}
             for bi, rel in sorted(cands[eid].items(), key=lambda kv: -kv[1]):
-                r = results[eid][bi]
+                ranking = results[eid][bi]
+                ex = explained[bi] = searcher.explain(ranking, ranking.by_id[eid])
                 addresses.append({"bottleneck": bi, "text": bottlenecks[bi].text, "relevance": round(rel, 3),
-                                  "sentence": r.explanation["sentence"], "highlights": r.explanation["highlights"],
-                                  "reason": r.explanation["reason"]})
+                                  "sentence": ex.sentence, "highlights": ex.highlights, "reason": ex.reason})
             score = sum(weights[a["bottleneck"]] * a["relevance"] for a in addresses)
-            best = results[eid][addresses[0]["bottleneck"]]
             in_region = bool(region and region in e.regions)
-            expl = dict(best.explanation)
+            expl = explained[addresses[0]["bottleneck"]].to_dict()
             expl["summary"] = (f"Helpt bij {len(addresses)} van uw {len(bottlenecks)} knelpunten"
                                + (" — al in uw regio" if in_region else "") + ".")
             out.append(Recommendation(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
                                       score=round(score, 4), addresses=addresses, explanation=expl,
                                       in_region=in_region, regions=e.regions, themes=e.themes,
-                                      source=searcher.citations.get(e.id, {})))
+                                      source=searcher.citation(e.id)))
         return out
 
     recs = build("praktijk", k)
@@ -156,17 +155,9 @@ class Profile:
     vectors: np.ndarray
 
 
-_ENCODED: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
-
-
 def _encode(searcher: Searcher, texts: tuple[str, ...]) -> np.ndarray:
-    """Bottleneck vectors, cached per model: region profiles are compared many times."""
-    key = (searcher.encoder.model_id, texts)
-    if key not in _ENCODED:
-        if len(_ENCODED) > 512:
-            _ENCODED.clear()
-        _ENCODED[key] = np.asarray(searcher.encoder.encode_queries(list(texts)), dtype=np.float32)
-    return _ENCODED[key]
+    """Bottleneck vectors (the Searcher caches them: region profiles are compared many times)."""
+    return searcher.encode_queries(list(texts))
 
 
 def profile(searcher: Searcher, plan: Plan) -> Profile:
