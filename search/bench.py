@@ -12,7 +12,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from search import bench_plans
+from search import bench_decision, bench_plans
 from search.benchdata import BENCH_DIR, load_devset, metrics, percentiles, resolve  # noqa: F401 (re-exported)
 
 
@@ -27,15 +27,16 @@ def evaluate(searcher, devset: list[dict], mode: str) -> dict:
 
 
 def latency(searcher, queries: list[str], repeat: int = 3) -> dict:
-    """End to end per query, as a user's new question: encoding included (caches cleared)."""
+    """End to end per query, as a user's new question: encoding included (caches cleared);
+    the search a user gets (Searcher.find: ranking, match decision, the page explained)."""
     for q in queries[:5]:
-        searcher.search(q)                                   # warm-up
+        searcher.find(q)                                     # warm-up
     ms = []
     for _ in range(repeat):
         for q in queries:
             searcher.clear_caches()
             t = time.perf_counter()
-            searcher.search(q)
+            searcher.find(q)
             ms.append((time.perf_counter() - t) * 1000)
     return percentiles(ms) | {"n": len(ms)}
 
@@ -102,6 +103,8 @@ def collect(conn, index_root: Path, *, model: str | None = None, skip_scale: boo
     report["latency_hybrid"] = latency(searcher, [q["query"] for q in devset])
     if (BENCH_DIR / "plan_pairs.yaml").exists():
         report["plans"] = bench_plans.run(conn, searcher)
+    if (BENCH_DIR / "negatives.yaml").exists() and (BENCH_DIR / "holdout.yaml").exists():
+        report["decision"] = bench_decision.run(conn, searcher)
     if not skip_scale:
         report["scale"] = scale_run(encoder.dim)
     return report
@@ -144,6 +147,9 @@ def _print(con, r: dict) -> None:
         w = r["web"]
         con.print(f"Zoekpagina (server, GET /?q=..., {w['queries']} nieuwe vragen): p50 {w['p50_ms']} ms, "
                   f"p95 {w['p95_ms']} ms; herhaald (uit de cache): p95 {w['repeat']['p95_ms']} ms")
+    if r.get("decision"):
+        for line in bench_decision.lines(r["decision"]):
+            con.print(line)
     for s in r.get("scale", []):
         con.print(f"Schaal {s['vectors']:>7} vectoren: exact p50 {s['exact']['p50_ms']} / p95 {s['exact']['p95_ms']} ms; "
                   f"HNSW p50 {s['hnsw']['p50_ms']} / p95 {s['hnsw']['p95_ms']} ms; ANN recall@10 {s['ann_recall@10']}; "

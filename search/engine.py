@@ -26,12 +26,18 @@ from index.store import LoadedIndex
 from kb.models import Entry
 from kb.registry import Registry, load_registry
 from kb.store import get_document, list_entries
+from search.begrippen import load_begrippen
 from search.cache import LRU
+from search.decision import MatchModel, WordStats, features, load_model
 from search.explain import Citation, Explanation, SourceRef, explain, highlight
 from search.query import (MAX_QUERY_CHARS, Query, QueryError, Vocabulary, analyse_query, check_query,
                           normalize_query, split_sentences)
 from search.ranking import CANDIDATES, Candidate, IndexView, Ranking, fuse, mmr
 from search.selection import EntryTable, Filters, Masks
+
+ANSWER_TYPES = ("praktijk", "advies", "bouwsteen")     # `beleid` is context (see SearchPage)
+NEAREST = 3                                            # "Misschien verwant" when nothing matches
+CONTEXT = 3                                            # "Achtergrond uit het beleid"
 
 __all__ = ["CANDIDATES", "MAX_QUERY_CHARS", "Citation", "Explanation", "Filters", "QueryError", "Ranking", "Result",
            "Searcher", "check_query", "highlight", "normalize_query", "split_sentences", "timed"]
@@ -52,12 +58,49 @@ class Result:
     branches: list[str]
     explanation: Explanation
     source: Citation
+    match: str | None = None            # "sterk" | "mogelijk" | None (no match, or no fitted model)
+    confidence: float | None = None     # calibrated probability (0-1) that it answers the question
 
     def to_dict(self) -> dict:
         return {"id": self.id, "type": self.type, "label": self.label, "title": self.title, "summary": self.summary,
-                "score": self.score, "relevance": self.relevance, "regions": list(self.regions),
-                "themes": list(self.themes), "actielijnen": list(self.actielijnen), "branches": list(self.branches),
-                "explanation": self.explanation.to_dict(), "source": self.source.to_dict()}
+                "score": self.score, "relevance": self.relevance, "match": self.match, "confidence": self.confidence,
+                "regions": list(self.regions), "themes": list(self.themes), "actielijnen": list(self.actielijnen),
+                "branches": list(self.branches), "explanation": self.explanation.to_dict(),
+                "source": self.source.to_dict()}
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """Switches for measuring each mechanism on and off (`praktijkwijzer bench`); all on in use."""
+    decision: bool = True             # calibrated match decision (else every candidate is shown)
+    beleid_as_context: bool = True    # beleid in its own block unless the question is about policy
+    begrippen: bool = True            # query expansion from corpus/begrippen.yaml
+    strict_spelling: bool = True      # corrections only for unknown words, to real words of the index
+
+
+@dataclass
+class SearchPage:
+    """What a search shows: a page of matches, their total, the nearest non-matches when
+    nothing matches, and policy context in its own block."""
+    query: Query
+    results: list[Result]          # this page of matches (with `alles`: of every candidate)
+    total: int                     # number of matches (with `alles`: of candidates)
+    offset: int
+    limit: int
+    ids: list[str]                 # the entries `total` counts (what facets count)
+    nearest: list[Result]          # "Misschien verwant": up to 3 nearest answers when none matches
+    context: list[Result]          # "Achtergrond uit het beleid": up to 3 matching policy paragraphs
+    decided: bool                  # False: no fitted match model for this language model
+    alles: bool = False
+
+    def to_dict(self) -> dict:
+        q = self.query
+        return {"query": q.text, "total": self.total, "offset": self.offset, "limit": self.limit,
+                "decided": self.decided, "alles": self.alles, "about_policy": q.about_policy,
+                "corrections": dict(q.corrected),
+                "also_searched": [t for x in q.expansions for t in x.added],
+                "results": [r.to_dict() for r in self.results], "nearest": [r.to_dict() for r in self.nearest],
+                "context": [r.to_dict() for r in self.context]}
 
 
 @dataclass
@@ -68,6 +111,8 @@ class Searcher:
     registry: Registry = field(default_factory=load_registry)
     entries: EntryTable = field(default_factory=EntryTable)
     citations: dict[str, Citation] = field(default_factory=dict)
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    match_model: MatchModel | None = None     # default: corpus/match_model.json for this language model
 
     def __post_init__(self):
         # One query at a time per thread: FAISS's OpenMP threads only add overhead here
@@ -80,7 +125,10 @@ class Searcher:
         self._rankings = LRU(256)         # (query, filters, mode, entries version) -> Ranking
         self._bm25 = LRU(64)              # query terms -> BM25 scores of every chunk
         self.view = IndexView.of(self.index)
-        self.vocab = Vocabulary.of(self.index.bm25)
+        self.vocab = Vocabulary.of(self.index.bm25, [c.text for c in self.index.chunks])
+        if self.match_model is None:
+            self.match_model = load_model(getattr(self.encoder, "model_id", ""))
+        self.begrippen = load_begrippen()
         self.refresh_entries()
         self.encoder.encode_queries(["opwarmen"])     # first call pays one-off start-up costs
 
@@ -100,6 +148,7 @@ class Searcher:
             citations[e.id] = (Citation(first.document, first.document_title, first.heading, first.start,
                                         first.end, tuple(srcs)) if first else Citation())
         self.masks = Masks(self.view.chunk_entry, entries)
+        self.words = WordStats.of(entries)
         self.citations = citations
         self.entries = entries
         self.clear_caches()
@@ -130,11 +179,20 @@ class Searcher:
             cache.clear()
 
     def query(self, q: str) -> Query:
-        """The analysed query (terms, corrections, themes) of a checked query string."""
+        """The analysed query (terms, corrections, expansions, themes) of a checked query string."""
+        m = self.mechanisms
+
         def compute():
             with self._analyse_lock:
-                return analyse_query(q, self.vocab, self.registry)
-        return self._queries.get_or_compute(q, compute)
+                return analyse_query(q, self.vocab, self.registry, strict_spelling=m.strict_spelling,
+                                     begrippen=self.begrippen if m.begrippen else None)
+        return self._queries.get_or_compute((q, m.strict_spelling, m.begrippen), compute)
+
+    def set_mechanisms(self, **switches) -> None:
+        """Switch mechanisms on or off (for measuring); cached analyses and rankings are dropped."""
+        self.mechanisms = replace(self.mechanisms, **switches)
+        for cache in (self._queries, self._rankings):
+            cache.clear()
 
     def query_taxonomy(self, q: str) -> tuple[set[str], set[str]]:
         """Themes and branches the query is about (by their keywords)."""
@@ -166,24 +224,45 @@ class Searcher:
         terms = list(query.terms)
         for t in drop:
             terms.remove(query.fixes[t])
-        return replace(query, terms=tuple(terms), fixes=fixes, stems=frozenset(terms) | frozenset(fixes.values()))
+        corrected = {t: w for t, w in query.corrected.items() if t not in drop}
+        return replace(query, terms=tuple(terms), fixes=fixes, stems=frozenset(terms) | frozenset(fixes.values()),
+                       corrected=corrected)
 
     def ranking(self, query: str, *, filters: Filters | None = None, mode: str = "hybrid",
                 vector: np.ndarray | None = None) -> Ranking:
         """Every candidate for (query, filters, mode), best first; cached. Raises QueryError."""
         q = check_query(query)
         filters = filters or Filters()
-        key = (q, filters.key(), mode, self.entries.version)
+        m = self.mechanisms
+        key = (q, filters.key(), mode, self.entries.version, m)
         found = self._rankings.get(key)
         if found is not None:
             return found
-        allowed = self.masks.chunks(filters)
-        analysed = self._visible(self.query(q), allowed)
         qv = None
         if mode != "lexical":
             qv = vector if vector is not None else self.encode_query(q)
+        stats = None
+        base = Filters(status=filters.status)
+        if mode == "hybrid" and filters.key() != base.key():
+            # scores are normalised on the unfiltered pool: a filter only selects, it never
+            # changes an entry's score or match decision
+            stats = self.ranking(q, filters=base, mode=mode, vector=qv).stats
+        allowed = self.masks.chunks(filters)
+        analysed = self._visible(self.query(q), allowed)
         bm25 = self._bm25_scores(analysed.terms) if mode != "dense" else None
-        return self._rankings.put(key, fuse(self.view, self.entries, analysed, qv, allowed, bm25, mode))
+        ranking = fuse(self.view, self.entries, analysed, qv, allowed, bm25, mode, stats)
+        return self._rankings.put(key, self._decide(ranking))
+
+    def _decide(self, ranking: Ranking) -> Ranking:
+        """Attach the calibrated confidence and match decision to every candidate."""
+        model = self.match_model
+        if ranking.mode != "hybrid" or model is None or not self.mechanisms.decision or not ranking.candidates:
+            return ranking
+        X = features(ranking.candidates, ranking.query.highlight_stems, ranking.stats, self.words)
+        p = model.confidence(X)
+        cands = tuple(replace(c, confidence=round(float(pi), 4), match=model.decide(float(pi)))
+                      for c, pi in zip(ranking.candidates, p))
+        return replace(ranking, candidates=cands, decided=True, by_id={})
 
     def rankings(self, queries: list[str], *, filters: Filters | None = None, mode: str = "hybrid"
                  ) -> list[Ranking | QueryError]:
@@ -225,13 +304,14 @@ class Searcher:
         e = self.entries[c.id]
         return Result(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary, score=c.score,
                       relevance=c.relevance, regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
-                      branches=e.branches, explanation=self.explain(ranking, c), source=self.citation(e.id))
+                      branches=e.branches, explanation=self.explain(ranking, c), source=self.citation(e.id),
+                      match=c.match, confidence=c.confidence)
 
     def explain(self, ranking: Ranking, c: Candidate) -> Explanation:
         e = self.entries[c.id]
-        q = ranking.query
         labels = self.registry.labels("thema") | self.registry.labels("branche")
-        return explain(e, self.chunk_text(e, c.chunk), set(q.stems), c.evidence(), q.fixes, labels,
+        stems = self.words.stems.get(e.id) or frozenset()
+        return explain(e, self.chunk_text(e, c.chunk), ranking.query, c.evidence(), stems, labels,
                        self.citation(e.id))
 
     def chunk_text(self, e: Entry, chunk: int | None) -> str:
@@ -252,6 +332,34 @@ class Searcher:
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
                diversity: float = 0.0, offset: int = 0) -> list[Result]:
         return self.page(self.ranking(query, filters=filters, mode=mode), offset=offset, k=k, diversity=diversity)
+
+    def find(self, query: str, *, filters: Filters | None = None, offset: int = 0, k: int = 10,
+             alles: bool = False, diversity: float = 0.0) -> SearchPage:
+        """A search as a user sees it (issue 10): matches only, answers before context.
+
+        `total` counts matches; `ids` are the matched entries (for facet counts). Policy
+        paragraphs (`beleid`) go to `context` unless the question is about policy itself or the
+        user filters on beleid. When nothing matches, `nearest` holds up to three nearest
+        answers (not matches). alles=True shows every candidate instead (the nearest anyway).
+        Without a fitted model for this language model every candidate is shown (decided=False)."""
+        filters = filters or Filters()
+        r = self.ranking(query, filters=filters)
+        as_context = (self.mechanisms.beleid_as_context and not r.query.about_policy and filters.type != "beleid")
+        answers = [c for c in r.candidates if not (as_context and self.entries[c.id].type == "beleid")]
+        context = [c for c in r.candidates if as_context and self.entries[c.id].type == "beleid"]
+        if r.decided and not alles:
+            shown = [c for c in answers if c.match]
+            context = [c for c in context if c.match]
+        else:
+            shown = answers
+        nearest = answers[:NEAREST] if (r.decided and not alles and not shown) else []
+        order = [c.id for c in shown]
+        if diversity > 0 and len(order) > 1:
+            order = mmr(self.view, order, {c.id: c.score for c in shown}, diversity, offset + k)
+        return SearchPage(query=r.query, results=[self.result(r, r.by_id[i]) for i in order[offset:offset + k]],
+                          total=len(shown), offset=offset, limit=k, ids=[c.id for c in shown],
+                          nearest=[self.result(r, c) for c in nearest],
+                          context=[self.result(r, c) for c in context[:CONTEXT]], decided=r.decided, alles=alles)
 
     def search_many(self, queries: list[str], filters: Filters | None = None, k: int = 10, *,
                     mode: str = "hybrid") -> list[list[Result]]:

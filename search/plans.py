@@ -1,9 +1,7 @@
 """Plan matching and similar regions.
 
-match_plan: retrieve per bottleneck, then choose recommendations greedily by
-relevance x coverage x bottleneck weight with diminishing returns per bottleneck, so the
-list covers the plan's bottlenecks and keeps variety. Advice, bouwstenen and Falend Vooruit
-lessons (pitfalls) that apply are listed beside it.
+match_plan (search/matching.py, re-exported here): honest per-bottleneck matches with the
+calibrated decision, gaps, and recommendations that help exactly the bottlenecks they match.
 
 similar_regions: a region profile is the weighted centroid of its bottleneck embeddings
 plus its theme distribution; similarity is the mean of both cosines (symmetric).
@@ -12,135 +10,17 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from kb.plans import Bottleneck, Plan, list_plans
 from kb.registry import Registry, load_registry
-from search.engine import Citation, Filters, QueryError, Ranking, Searcher
+from search.engine import Searcher
+from search.matching import MatchResult, Recommendation, match_plan
 
-PER_BOTTLENECK = 15        # candidates retrieved per bottleneck
-DECAY = 0.35               # value of covering an already covered bottleneck again
-
-
-@dataclass
-class Recommendation:
-    id: str
-    type: str
-    label: str | None
-    title: str
-    summary: str
-    score: float
-    addresses: list[dict]          # [{bottleneck, text, relevance, sentence, reason}]
-    explanation: dict
-    in_region: bool
-    regions: list[str]
-    themes: list[str]
-    source: Citation
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["source"] = self.source.to_dict() if hasattr(self.source, "to_dict") else dict(self.source)
-        return d
-
-
-@dataclass
-class MatchResult:
-    bottlenecks: list[dict]
-    recommendations: list[Recommendation]
-    advice: list[Recommendation]
-    bouwstenen: list[Recommendation]
-    pitfalls: list[Recommendation]
-    coverage: float                               # share of bottlenecks covered by the top 10
-    uncovered: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"bottlenecks": self.bottlenecks, "coverage": self.coverage, "uncovered": self.uncovered,
-                "recommendations": [r.to_dict() for r in self.recommendations],
-                "advice": [r.to_dict() for r in self.advice], "bouwstenen": [r.to_dict() for r in self.bouwstenen],
-                "pitfalls": [r.to_dict() for r in self.pitfalls]}
-
-
-GROUPS = {                 # recommendation group -> (filters, candidates per bottleneck)
-    "praktijk": (Filters(type="praktijk"), PER_BOTTLENECK),
-    "advies": (Filters(type="advies"), 5),
-    "bouwsteen": (Filters(type="bouwsteen"), 3),
-    "pitfall": (Filters(type="praktijk", label="Falend Vooruit"), 5),
-}
-
-
-def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters, k: int
-                    ) -> list[dict[str, tuple[float, Ranking]]]:
-    """For each bottleneck: {entry id: (relevance 0..1, its ranking)} of its first k candidates.
-    All bottlenecks are encoded in one call; nothing is explained yet."""
-    out = []
-    for r in searcher.rankings([b.text for b in bottlenecks], filters=filters):
-        out.append({} if isinstance(r, QueryError) else {c.id: (c.relevance, r) for c in r.candidates[:k]})
-    return out
-
-
-def _greedy(cands: dict[str, dict[int, float]], weights: list[float], k: int) -> list[str]:
-    covered = [0] * len(weights)
-    chosen: list[str] = []
-    pool = dict(cands)
-    while pool and len(chosen) < k:
-        def gain(eid):
-            return sum(weights[b] * rel * (DECAY ** covered[b]) for b, rel in pool[eid].items())
-        best = max(sorted(pool), key=gain)
-        chosen.append(best)
-        for b in pool.pop(best):
-            covered[b] += 1
-    return chosen
-
-
-def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -> MatchResult:
-    bottlenecks = plan.bottlenecks
-    weights = [b.weight for b in bottlenecks]
-    by_type: dict[str, dict[str, dict[int, float]]] = {}
-    results: dict[str, dict[int, Ranking]] = {}
-    for group, (filters, n) in GROUPS.items():
-        for bi, per in enumerate(_per_bottleneck(searcher, bottlenecks, filters, n)):
-            for eid, (rel, res) in per.items():
-                if group == "praktijk" and (searcher.entries[eid].label or "").lower() == "falend vooruit":
-                    continue                      # lessons from failures are listed as pitfalls
-                by_type.setdefault(group, {}).setdefault(eid, {})[bi] = rel
-                results.setdefault(eid, {})[bi] = res
-    region = plan.region_id
-
-    def build(group: str, n: int) -> list[Recommendation]:
-        cands = by_type.get(group, {})
-        out = []
-        for eid in _greedy(cands, weights, n):
-            e = searcher.entries[eid]
-            addresses = []
-            explained = {}
-            for bi, rel in sorted(cands[eid].items(), key=lambda kv: -kv[1]):
-                ranking = results[eid][bi]
-                ex = explained[bi] = searcher.explain(ranking, ranking.by_id[eid])
-                addresses.append({"bottleneck": bi, "text": bottlenecks[bi].text, "relevance": round(rel, 3),
-                                  "sentence": ex.sentence, "highlights": ex.highlights, "reason": ex.reason})
-            score = sum(weights[a["bottleneck"]] * a["relevance"] for a in addresses)
-            in_region = bool(region and region in e.regions)
-            expl = explained[addresses[0]["bottleneck"]].to_dict()
-            expl["summary"] = (f"Helpt bij {len(addresses)} van uw {len(bottlenecks)} knelpunten"
-                               + (" — al in uw regio" if in_region else "") + ".")
-            out.append(Recommendation(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
-                                      score=round(score, 4), addresses=addresses, explanation=expl,
-                                      in_region=in_region, regions=e.regions, themes=e.themes,
-                                      source=searcher.citation(e.id)))
-        return out
-
-    recs = build("praktijk", k)
-    covered = {a["bottleneck"] for r in recs[:10] for a in r.addresses}
-    uncovered = [i for i in range(len(bottlenecks)) if i not in covered]
-    return MatchResult(
-        bottlenecks=[{"index": i, "text": b.text, "weight": b.weight, "themes": b.themes,
-                      "actielijnen": b.actielijnen, "branches": b.branches, "id": b.id}
-                     for i, b in enumerate(bottlenecks)],
-        recommendations=recs, advice=build("advies", extra), bouwstenen=build("bouwsteen", 3),
-        pitfalls=build("pitfall", extra),
-        coverage=round(len(covered) / len(bottlenecks), 3) if bottlenecks else 0.0, uncovered=uncovered)
+__all__ = ["MatchResult", "Recommendation", "match_plan", "plan_from_texts", "profile", "shared", "similar_regions",
+           "similarity"]
 
 
 # ---------------------------------------------------------------- similar regions

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from index.analysis import STOP, analyze, stem, words
-from ingest.nlp import classify
+from ingest.nlp import classify, decompound, dutch_lexicon
 
 MAX_QUERY_CHARS = 1000
 
@@ -61,18 +61,51 @@ class Query:
     fixes: dict[str, str] = field(default_factory=dict)        # typed word -> corrected term (stem)
     themes: frozenset[str] = frozenset()
     branches: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()           # whole-word stems of the question as typed
+    expansions: tuple = ()                        # begrippen.Expansion, in the order of the list
+    about_policy: bool = False                    # the question is about policy itself
+    corrected: dict[str, str] = field(default_factory=dict)    # typed word -> real word of the index
+
+    @property
+    def highlight_stems(self) -> frozenset[str]:
+        """Whole-word stems that may be highlighted: the question's own words, the corrected
+        words and the terms added from the begrippenlijst (never compound parts)."""
+        out = set(self.words) | {stem(w) for w in self.corrected.values()}
+        for x in self.expansions:
+            out |= x.stems
+        return frozenset(out)
 
 
 @dataclass
 class Vocabulary:
-    """The stems the lexical index knows, for typo correction."""
+    """The stems the lexical index knows, and the words its texts contain (for typo correction)."""
     stems: set[str]
     ordered: list[str]
+    surface: list[str] = field(default_factory=list)     # words of the indexed texts, 5+ letters
+    surface_set: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, bm25) -> "Vocabulary":
+    def of(cls, bm25, texts: list[str] = ()) -> "Vocabulary":
         ordered = list(bm25.vocab_dict.keys())
-        return cls(set(ordered), ordered)
+        surface = sorted({w for t in texts for w in words(t) if len(w) >= 5 and w.isalpha()})
+        return cls(set(ordered), ordered, surface, set(surface))
+
+    def real_word_corrections(self, text: str) -> dict[str, str]:
+        """{typed word: word of the index} for each word of the question that is unknown to the
+        index (neither it nor its stem occurs), is no Dutch word or compound of Dutch words
+        (a correct word is never 'corrected'), and is close to a real word of the indexed
+        texts (rapidfuzz ratio >= 84)."""
+        fixes: dict[str, str] = {}
+        lexicon = dutch_lexicon()
+        for w in dict.fromkeys(words(text)):
+            if len(w) < 5 or not w.isalpha() or w in STOP or w in self.surface_set or stem(w) in self.stems:
+                continue
+            if w in lexicon or decompound(w):
+                continue
+            match = process.extractOne(w, self.surface, scorer=fuzz.ratio, score_cutoff=84)
+            if match:
+                fixes[w] = match[0]
+        return fixes
 
     def corrections(self, terms: list[str]) -> dict[str, str]:
         """Typo corrections {typed term: index term} for terms of at least five letters the
@@ -101,10 +134,28 @@ def whole_word_stems(text: str) -> set[str]:
     return out
 
 
-def analyse_query(q: str, vocab: Vocabulary, registry) -> Query:
+def analyse_query(q: str, vocab: Vocabulary, registry, *, begrippen=None, strict_spelling: bool = True) -> Query:
+    """Analyse a checked query. strict_spelling: corrections only for unknown words, to real
+    words of the index (False: the older rule, fuzzy-matching every unknown analysed term
+    against index stems, kept for measuring). begrippen: a Begrippen list for expansion."""
     terms = analyze(q)
-    fixes = vocab.corrections(terms)
+    own = whole_word_stems(q)
+    corrected: dict[str, str] = {}
+    if strict_spelling:
+        corrected = vocab.real_word_corrections(q)
+        fixes = {typed: stem(real) for typed, real in corrected.items()}
+    else:
+        fixes = vocab.corrections(terms)
+    extra = list(fixes.values())
+    expansions: tuple = ()
+    about_policy = False
+    if begrippen is not None:
+        expansions = tuple(begrippen.expand(own | set(extra)))
+        about_policy = begrippen.about_policy(own)
+        for x in expansions:
+            extra += [t for t in x.terms if t not in terms and t not in extra]
     themes = frozenset(classify(q, registry.themes, min_hits=1, limit=5))
     branches = frozenset(classify(q, registry.branches, min_hits=1, limit=3))
-    return Query(text=q, terms=tuple(terms + list(fixes.values())), stems=frozenset(terms) | frozenset(fixes.values()),
-                 fixes=fixes, themes=themes, branches=branches)
+    return Query(text=q, terms=tuple(terms + extra), stems=frozenset(terms) | frozenset(extra),
+                 fixes=fixes, themes=themes, branches=branches, words=frozenset(own), expansions=expansions,
+                 about_policy=about_policy, corrected=corrected)

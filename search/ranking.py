@@ -45,6 +45,11 @@ class Candidate:
     lexical_rank: int | None         # 1-based rank among positive BM25 scores
     themes: tuple[str, ...] = ()     # themes/branches the question and the entry share
     branches: tuple[str, ...] = ()
+    passage_cos: float | None = None # cosine of the best chunk
+    entry_cos: float | None = None   # cosine of the entry's own vector
+    rank: int = 0                    # 1-based position in this ranking
+    confidence: float | None = None  # calibrated probability that the entry answers the question
+    match: str | None = None         # "sterk" | "mogelijk" | None (no match); None also without a model
 
     @property
     def chunk(self) -> int | None:
@@ -55,8 +60,20 @@ class Candidate:
         return self.dense_chunk
 
     def evidence(self) -> Evidence:
-        return Evidence(chunk=self.chunk, dense_rank=self.dense_rank, lexical_rank=self.lexical_rank,
-                        dense_score=self.dense, themes=list(self.themes), branches=list(self.branches))
+        return Evidence(chunk=self.chunk, themes=list(self.themes), branches=list(self.branches))
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Score distribution of a query's unfiltered candidate pool: z-scores (and so fused
+    scores and confidences) of an entry do not depend on the filters a user sets."""
+    dense_mean: float = 0.0
+    dense_sd: float = 1.0
+    lexical_mean: float = 0.0
+    lexical_sd: float = 1.0
+    top_dense: float = 0.0
+    top_passage: float = 0.0
+    pool: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,8 @@ class Ranking:
     query: Query
     mode: str
     candidates: tuple[Candidate, ...]
+    stats: Stats = Stats()
+    decided: bool = False               # candidates carry a calibrated match decision
     by_id: dict[str, Candidate] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
@@ -123,15 +142,16 @@ class IndexView:
                         break
         return cands
 
-    def dense_score(self, eid: str, qv: np.ndarray) -> tuple[float, int]:
-        """(best chunk's cosine + ENTRY_VECTOR_WEIGHT x the entry vector's cosine, best chunk)."""
+    def dense_score(self, eid: str, qv: np.ndarray) -> tuple[float, int, float, float]:
+        """(best chunk's cosine + ENTRY_VECTOR_WEIGHT x the entry vector's cosine, best chunk,
+        best chunk's cosine, entry vector's cosine)."""
         positions = self.index.by_entry.get(eid, [])
         if not positions:
-            return (0.0, -1)
+            return (0.0, -1, 0.0, 0.0)
         sims = self.index.vectors[positions] @ qv
         best = int(np.argmax(sims))
         own = float(sims[positions.index(self.entry_chunk0[eid])]) if eid in self.entry_chunk0 else 0.0
-        return (float(sims[best]) + ENTRY_VECTOR_WEIGHT * own, positions[best])
+        return (float(sims[best]) + ENTRY_VECTOR_WEIGHT * own, positions[best], float(sims[best]), own)
 
     # ------------------------------------------------------------ lexical
 
@@ -159,9 +179,10 @@ class IndexView:
 
 
 def fuse(view: IndexView, entries: dict[str, Entry], query: Query, qv: np.ndarray | None,
-         allowed: np.ndarray, bm25: np.ndarray | None, mode: str) -> Ranking:
-    """Retrieve and fuse: the whole ranking for one query (see module docstring)."""
-    dense: dict[str, tuple[float, int]] = {}
+         allowed: np.ndarray, bm25: np.ndarray | None, mode: str, stats: Stats | None = None) -> Ranking:
+    """Retrieve and fuse: the whole ranking for one query (see module docstring). With
+    `stats` (those of the unfiltered pool) scores are normalised like in that pool."""
+    dense: dict[str, tuple] = {}
     if mode in ("hybrid", "dense"):
         dense = {eid: view.dense_score(eid, qv) for eid in view.dense_candidates(qv, allowed)}
     lex, lex_scores = view.lexical(bm25, allowed) if mode in ("hybrid", "lexical") else ({}, None)
@@ -174,7 +195,10 @@ def fuse(view: IndexView, entries: dict[str, Entry], query: Query, qv: np.ndarra
                 positions = view.index.by_entry.get(eid, [])
                 bm = lex_scores[positions] if lex_scores is not None and positions else np.zeros(1)
                 lex[eid] = (float(bm.max()), positions[int(np.argmax(bm))] if positions else -1)
-        dz, lz = _zscores(dense, cands), _zscores(lex, cands)
+        if stats is None:
+            stats = _stats(dense, lex, cands)
+        dz = _z(dense, cands, stats.dense_mean, stats.dense_sd)
+        lz = _z(lex, cands, stats.lexical_mean, stats.lexical_sd)
         fused = {e: DENSE_WEIGHT * dz[e] + LEXICAL_WEIGHT * lz[e]
                  + THEME_BOOST * len(query.themes & set(entries[e].themes))
                  + BRANCH_BOOST * len(query.branches & set(entries[e].branches)) for e in cands}
@@ -196,16 +220,26 @@ def fuse(view: IndexView, entries: dict[str, Entry], query: Query, qv: np.ndarra
             lexical=lx[0] if lx else None, lexical_chunk=lx[1] if lexical_ok else None,
             dense_rank=d_pos.get(eid), lexical_rank=l_pos.get(eid),
             themes=tuple(t for t in e.themes if t in query.themes),
-            branches=tuple(b for b in e.branches if b in query.branches)))
-    return Ranking(query=query, mode=mode, candidates=tuple(out))
+            branches=tuple(b for b in e.branches if b in query.branches),
+            passage_cos=d[2] if d else None, entry_cos=d[3] if d else None, rank=len(out) + 1))
+    return Ranking(query=query, mode=mode, candidates=tuple(out), stats=stats or Stats())
 
 
-def _zscores(scores: dict[str, tuple[float, int]], keys: list[str]) -> dict[str, float]:
+def _stats(dense: dict, lex: dict, keys: list[str]) -> Stats:
     if len(keys) < 2:
+        return Stats(0.0, 0.0, 0.0, 0.0, max((dense[k][0] for k in keys), default=0.0),
+                     max((dense[k][2] for k in keys), default=0.0), len(keys))
+    d = np.array([dense[k][0] for k in keys], dtype=np.float64)
+    lx = np.array([lex[k][0] for k in keys], dtype=np.float64)
+    return Stats(float(d.mean()), float(d.std()), float(lx.mean()), float(lx.std()), float(d.max()),
+                 float(max(dense[k][2] for k in keys)), len(keys))
+
+
+def _z(scores: dict, keys: list[str], mean: float, sd: float) -> dict[str, float]:
+    """z-scores against a pool's mean and sd (0 for a pool of fewer than two)."""
+    if not sd:
         return {k: 0.0 for k in keys}
-    v = np.array([scores[k][0] for k in keys], dtype=np.float64)
-    sd = v.std() or 1.0
-    return {k: float((x - v.mean()) / sd) for k, x in zip(keys, v)}
+    return {k: float((scores[k][0] - mean) / sd) for k in keys}
 
 
 def mmr(view: IndexView, order: list[str], fused: dict, lam: float, k: int) -> list[str]:
