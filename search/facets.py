@@ -1,5 +1,6 @@
 """Facet counts of a result list: how many of the matching entries have each kind
-(Koploper, Falend Vooruit, ...), actielijn, theme, branch and region, with the filter
+(Koploper, Falend Vooruit, ...), actielijn, theme, branch, region and (practices) recognition
+level, with the filter
 parameters that select each value. Counted over every entry of the result list (not only
 the shown page), so choosing a value yields exactly that many results.
 """
@@ -8,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from kb.models import KIND_FILTERS, KIND_LABELS, KINDS, Entry, kind_of
+from kb.models import ERKENNING_LEVELS, KIND_FILTERS, KIND_LABELS, KINDS, Entry, kind_of
 from kb.registry import NATIONAL, Registry
 from search.filters import FilterParams
 
-FACET_FIELDS = ("soort", "actielijn", "thema", "branche", "regio")
-FACET_TITLES = {"soort": "Soort", "actielijn": "Actielijn", "thema": "Thema", "branche": "Branche", "regio": "Regio"}
+FACET_FIELDS = ("soort", "actielijn", "thema", "branche", "regio", "erkenning")
+FACET_TITLES = {"soort": "Soort", "actielijn": "Actielijn", "thema": "Thema", "branche": "Branche", "regio": "Regio",
+                "erkenning": "Erkenning (praktijken)"}
 FACET_PLURALS = {"soort": "soorten", "actielijn": "actielijnen", "thema": "thema's", "branche": "branches",
-                 "regio": "regio's"}
+                 "regio": "regio's", "erkenning": "erkenningen"}
 PRACTICE_KINDS = ("koploper", "falend-vooruit", "voorbeeld")
 
 
@@ -63,8 +65,8 @@ def _count(values: Iterable[str]) -> dict[str, int]:
 
 
 def facets(entries: list[Entry], registry: Registry, fp: FilterParams) -> list[Facet]:
-    """The five facets (soort, actielijn, thema, branche, regio) over `entries`, the matching
-    entries of a search with filters `fp`."""
+    """The six facets (soort, actielijn, thema, branche, regio, erkenning) over `entries`, the
+    matching entries of a search with filters `fp`."""
     out: list[Facet] = []
     kinds = _count(kind_of(e.type, e.label) for e in entries)
     if fp.type == "praktijk" and not fp.label:      # all practices: one value, the sum of the three labels
@@ -84,4 +86,7 @@ def facets(entries: list[Entry], registry: Registry, fp: FilterParams) -> list[F
     counts = _count(v for e in entries for v in e.regions)
     out.append(_facet("regio", counts, region_names, lambda v: {"regio": v}, active_value=fp.regio,
                       clear=("regio",)))
+    counts = _count(e.erkenning for e in entries if e.type == "praktijk")
+    out.append(_facet("erkenning", counts, ERKENNING_LEVELS, lambda v: {"erkenning": v}, order=list(ERKENNING_LEVELS),
+                      active_value=fp.erkenning, clear=("erkenning",)))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kb.assessments import level_id
 from kb.models import ENTRY_TYPES
 from kb.regions import RegionError, resolve_region
 from kb.registry import Registry
@@ -34,13 +35,14 @@ class FilterParams:
     thema: str | None = None
     branche: str | None = None
     regio: str | None = None
+    erkenning: str | None = None          # recognition level of practices (implies type praktijk)
 
     def filters(self, status: str | None = "gepubliceerd"):
         """The engine's filters (search.engine.Filters); public pages and the API only ever
         show published entries."""
         from search.engine import Filters          # the engine loads spaCy: not needed to validate
         return Filters(type=self.type, label=self.label, actielijn=self.actielijn, thema=self.thema,
-                       branche=self.branche, regio=self.regio, status=status)
+                       branche=self.branche, regio=self.regio, status=status, erkenning=self.erkenning)
 
     def params(self) -> dict:
         return {k: v for k, v in vars(self).items() if v}
@@ -59,9 +61,18 @@ def _empty(v):
 
 
 def validate_filters(registry: Registry, *, type=None, label=None, actielijn=None, thema=None, branche=None,
-                     regio=None) -> FilterParams:
+                     regio=None, erkenning=None) -> FilterParams:
     """Check filter values; raise FilterError with a Dutch message for an unknown one."""
-    type, label, actielijn, thema, branche, regio = map(_empty, (type, label, actielijn, thema, branche, regio))
+    type, label, actielijn, thema, branche, regio, erkenning = map(
+        _empty, (type, label, actielijn, thema, branche, regio, erkenning))
+    if erkenning:
+        try:
+            erkenning = level_id(erkenning)
+        except ValueError as err:
+            raise FilterError("erkenning", str(err)) from None
+        if type and type != "praktijk":
+            raise FilterError("erkenning", "Een erkenning hoort alleen bij praktijken.")
+        type = "praktijk"
     if type and type not in ENTRY_TYPES:
         raise FilterError("type", f"Onbekende soort '{type}'. Kies uit: praktijk, advies, bouwsteen of beleid.")
     if label:
@@ -81,4 +92,5 @@ def validate_filters(registry: Registry, *, type=None, label=None, actielijn=Non
             regio = resolve_region(registry, regio, national=True)
         except RegionError as err:
             raise FilterError("regio", str(err)) from None
-    return FilterParams(type=type, label=label, actielijn=actielijn, thema=thema, branche=branche, regio=regio)
+    return FilterParams(type=type, label=label, actielijn=actielijn, thema=thema, branche=branche, regio=regio,
+                        erkenning=erkenning)

@@ -25,6 +25,7 @@ class Filters:
     branche: str | None = None
     regio: str | None = None
     status: str | None = "gepubliceerd"
+    erkenning: str | None = None             # a practice's recognition level (kb.assessments)
 
     def accepts(self, e: Entry) -> bool:
         return ((not self.type or e.type == self.type)
@@ -33,7 +34,8 @@ class Filters:
                 and (not self.thema or self.thema in e.themes)
                 and (not self.branche or self.branche in e.branches)
                 and (not self.regio or self.regio in e.regions)
-                and (not self.status or e.status == self.status))
+                and (not self.status or e.status == self.status)
+                and (not self.erkenning or e.erkenning == self.erkenning))
 
     def key(self) -> tuple:
         return astuple(self)
@@ -80,6 +82,7 @@ class _Columns:
     type: np.ndarray
     label: np.ndarray
     status: np.ndarray
+    erkenning: np.ndarray
     multi: dict[str, dict[str, np.ndarray]]          # field -> value -> bool column
     chunk_rows: np.ndarray                            # chunk position -> row (-1: no entry)
 
@@ -117,6 +120,7 @@ class Masks:
                 type=np.array([e.type for _, e in items], dtype=object),
                 label=np.array([(e.label or "").lower() for _, e in items], dtype=object),
                 status=np.array([e.status for _, e in items], dtype=object),
+                erkenning=np.array([e.erkenning for _, e in items], dtype=object),
                 multi=multi,
                 chunk_rows=np.array([row.get(eid, -1) for eid in self.chunk_entry], dtype=np.int64))
             return self._cols
@@ -131,6 +135,8 @@ class Masks:
             ok &= c.label == f.label.lower()
         if f.status:
             ok &= c.status == f.status
+        if f.erkenning:
+            ok &= c.erkenning == f.erkenning
         for value, name in ((f.actielijn, "actielijnen"), (f.thema, "themes"), (f.branche, "branches"),
                             (f.regio, "regions")):
             if value:

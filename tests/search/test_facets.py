@@ -32,7 +32,9 @@ def by_name(fs):
 
 def test_counts_labels_and_filters_of_each_value():
     fs = by_name(facets(ENTRIES, REG, FilterParams()))
-    assert list(fs) == ["soort", "actielijn", "thema", "branche", "regio"]
+    assert list(fs) == ["soort", "actielijn", "thema", "branche", "regio", "erkenning"]
+    assert [(v.value, v.count, v.params) for v in fs["erkenning"].values] == [
+        ("niet_beoordeeld", 4, {"erkenning": "niet_beoordeeld"})]          # practices only; never assessed yet
     soort = fs["soort"]
     assert [(v.value, v.label, v.count) for v in soort.values] == [
         ("koploper", "Koploper", 1), ("falend-vooruit", "Falend Vooruit", 1), ("voorbeeld", "Voorbeeldpraktijk", 2),

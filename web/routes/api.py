@@ -46,13 +46,15 @@ def api_search(services: ServicesDep, registry: RegistryDep,
                thema: str | None = Query(None, description="thema-id, bijvoorbeeld stages"),
                branche: str | None = Query(None, description="branche-id, bijvoorbeeld ggz"),
                regio: str | None = Query(None, description="regio: naam, nummer of id (één regio)"),
+               erkenning: str | None = Query(None, description="erkenning van praktijken: niet beoordeeld, goed "
+                                                               "beschreven, goed onderbouwd of effectief"),
                k: int | None = Query(None, **K, description="aantal resultaten (standaard 10)"),
                limit: int | None = Query(None, **K, description="zelfde als k"),
                offset: int | None = Query(None, **OFFSET, description="eerste resultaat (0 = het beste)"),
                page: int | None = Query(None, **PAGE, description="pagina (alternatief voor offset)")):
     try:
         fp = validate_filters(registry, type=type, label=label, actielijn=actielijn, thema=thema, branche=branche,
-                              regio=regio)
+                              regio=regio, erkenning=erkenning)
     except FilterError as err:
         raise _invalid(err.field, str(err))
     n = limit or k or 10

@@ -43,14 +43,15 @@ EXAMPLES = [
 def zoeken(request: Request, services: ServicesDep, registry: RegistryDep, q: str | None = None,
            type: str | None = None, label: str | None = None, actielijn: str | None = None,
            thema: str | None = None, branche: str | None = None, regio: str | None = None,
+           erkenning: str | None = None,
            pagina: int = Query(1, ge=1, le=10_000), formaat: Literal["csv", "json"] | None = None):
     raw = {"q": q, "type": type, "label": label, "actielijn": actielijn, "thema": thema, "branche": branche,
-           "regio": regio}
+           "regio": regio, "erkenning": erkenning}
     ctx = {"active": "zoeken", "q": q or "", "params": {k: v for k, v in raw.items() if v},
            "max_chars": MAX_QUERY_CHARS, "examples": EXAMPLES}
     try:
         fp = validate_filters(registry, type=type, label=label, actielijn=actielijn, thema=thema, branche=branche,
-                              regio=regio)
+                              regio=regio, erkenning=erkenning)
     except FilterError as err:
         if formaat:
             raise HTTPException(422, str(err))

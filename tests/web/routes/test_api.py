@@ -44,7 +44,7 @@ def test_search_returns_explained_results_best_first(client):
     # the question is about internships: the best results are about internships, with words highlighted
     assert any("stages" in x["themes"] for x in res[:3])
     assert any(x["explanation"]["highlights"] for x in res)
-    assert set(body["facets"]) == {"soort", "actielijn", "thema", "branche", "regio"}
+    assert set(body["facets"]) == {"soort", "actielijn", "thema", "branche", "regio", "erkenning"}
     assert sum(v["count"] for v in body["facets"]["soort"]) == body["total"]
 
 

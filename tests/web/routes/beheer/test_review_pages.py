@@ -145,6 +145,21 @@ def test_recognition_and_the_koploper_check_through_the_pages(app):
     results = anonymous.get("/", params={"q": "carrièreswitchers van Pluryn zij-instromers"}).text
     card = results[results.index(f'href="/items/{PLURYN}"') - 600:results.index(f'href="/items/{PLURYN}"')]
     assert "Erkenning: goed onderbouwd" in card
+    # the API filter and the facet
+    q = "carrièreswitchers van Pluryn zij-instromers"
+    body = anonymous.get("/api/search", params={"q": q, "erkenning": "goed onderbouwd"}).json()
+    assert [x["id"] for x in body["results"]] == [PLURYN] and body["total"] == 1
+    assert body["filters"]["erkenning"] == "goed_onderbouwd" and body["filters"]["type"] == "praktijk"
+    assert {v["value"]: v["count"] for v in body["facets"]["erkenning"]} == {"goed_onderbouwd": 1}
+    everything = anonymous.get("/api/search", params={"q": q}).json()
+    counts = {v["value"]: v["count"] for v in everything["facets"]["erkenning"]}
+    assert counts["goed_onderbouwd"] == 1 and counts.get("effectief", 0) == 0
+    bad = anonymous.get("/api/search", params={"q": q, "erkenning": "bewezen"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "erkenning"
+    assert "Onbekende erkenning 'bewezen'" in bad.json()["detail"]
+    page = anonymous.get("/", params={"q": q, "erkenning": "goed_onderbouwd"})
+    assert page.status_code == 200 and "Erkenning (praktijken): goed onderbouwd" in unescape(page.text)
+    check_accessible(page.text)
     # the Koploper check refuses Koploper with two criteria
     page = carl.get(f"/beheer/items/{PLURYN}/erkenning")
     r = carl.post(f"/beheer/items/{PLURYN}/koploper", data={
