@@ -51,7 +51,9 @@ def three_way(base: dict, theirs: dict, mine: dict, resolutions: dict | None = N
         changed_theirs = not same(f, b, t)
         if changed_mine:
             out.mine.append(f)
-        if changed_mine and changed_theirs and not same(f, t, mine[f]):
+        if changed_mine and changed_theirs:
+            if same(f, t, mine[f]):
+                continue                                   # both made the same change
             choice = resolutions.get(f)
             if choice == MINE:
                 out.values[f] = mine[f]

@@ -22,7 +22,7 @@ from kb.curation import EDITABLE_FIELDS, STATUS_LABELS, TRANSITIONS, form_choice
 from kb.entries import get_entry
 from kb.models import CARD_FIELDS, ERKENNING_LEVELS, PRACTICE_STATES, TYPE_LABELS
 from kb.published import organisation_names
-from kb.review import concept_authors, edit_token, may_publish, working_entry
+from kb.review import concept_authors, edit_token, may_publish, open_revision, working_entry
 from kb.threeway import MINE, THEIRS
 from kb.users import ROLE_LABELS
 from web import auth
@@ -209,6 +209,11 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/beheer") and not target.startswith("//") and "\\" not in target:
         return target
     return "/beheer"
+
+
+def entry_token(conn, e) -> str:
+    """The edit token of an entry as stored now (kb.review.edit_token)."""
+    return edit_token(e, open_revision(conn, e.id))
 
 
 def resolutions(form) -> dict:

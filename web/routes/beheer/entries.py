@@ -24,7 +24,8 @@ from kb.review import (ReviewError, approve_revision, may_publish, open_revision
                        review_view, revisions_of)
 from web import auth
 from web.curation_views import (FIELD_LABELS, NEW_ENTRY, SQL_INT_MAX, done, edit_context, entry_or_404, entry_values,
-                                flash, flash_url, form_values, in_worker, redirect, render, resolutions, to_int)
+                                entry_token, flash, flash_url, form_values, in_worker, redirect, render, resolutions,
+                                to_int)
 from web.deps import ConnDep, CuratorDep, CuratorPostDep, ServicesDep
 from web.errors import html_error
 
@@ -274,7 +275,7 @@ def geschiedenis(request: Request, entry_id: str, user: CuratorDep, conn: ConnDe
         return missing
     return render(request, "beheer/geschiedenis.html", {
         "e": e, "versions": list(reversed(entry_versions(conn, entry_id))), "events": entry_history(conn, entry_id),
-        "revisions": revisions_of(conn, entry_id), "token": edit_context(request, conn, e)["version"],
+        "revisions": revisions_of(conn, entry_id), "token": entry_token(conn, e),
         "flash": flash(request)})
 
 
@@ -287,7 +288,7 @@ def versie(request: Request, entry_id: str, user: CuratorDep, conn: ConnDep,
     v = entry_version(conn, entry_id, version)
     if v is None:
         return html_error(request, 404, f"Versie {version} van '{entry_id}' bestaat niet.", title="Versie niet gevonden")
-    return render(request, "beheer/versie.html", {"e": e, "v": v, "token": edit_context(request, conn, e)["version"]})
+    return render(request, "beheer/versie.html", {"e": e, "v": v, "token": entry_token(conn, e)})
 
 
 @router.post("/items/{entry_id}/herstellen", response_class=HTMLResponse)
