@@ -22,23 +22,26 @@ MAX_TEXT = 5000
 MAX_SHORT = {"looptijd": 200, "contact": 500}
 REVIEW_YEARS = 2
 MAX_SENTENCES = 3
-# Cue words per field (accent-folded, matched at the start of a word).
+# Cue words per field, accent-folded. A cue matches a whole word (with a Dutch plural or
+# inflection: -s, -e, -n, -en); a trailing '*' matches any word that starts with it.
 CUES: dict[str, tuple[str, ...]] = {
-    "probleem": ("probleem", "problemen", "knelpunt", "tekort", "te weinig", "krapte", "uitdaging", "lastig",
-                 "moeilijk", "kampt", "kampen", "vacature", "uitstroom", "verloop", "werkdruk", "zorgvraag neemt toe"),
+    "probleem": ("probleem", "knelpunt", "tekort", "te weinig", "krapte", "uitdaging", "lastig", "moeilijk",
+                 "kampt", "kampen", "vacature", "openstaande vacatures", "verloop", "hoge werkdruk",
+                 "zorgvraag neemt toe", "personeelstekort*"),
     "aanpak": ("aanpak", "werkwijze", "methode", "ingezet", "opgezet", "ontwikkeld", "gestart", "traject",
-               "programma", "combineert", "krijgen een", "leren en werken", "begeleid", "bieden", "biedt"),
-    "kosten": ("kosten", "kost ", "euro", "€", "subsidie", "financier", "gefinancierd", "budget", "investering",
-               "bekostig", "sectorplan", "vergoed", "betaald"),
-    "randvoorwaarden": ("randvoorwaarde", "voorwaarde", "succesfactor", "is nodig", "zijn nodig", "vereist",
+               "programma", "combineert", "leren en werken", "begeleid*", "bieden", "biedt"),
+    "kosten": ("kosten", "kost", "euro", "€", "subsidie*", "financier*", "gefinancierd", "budget", "investering*",
+               "bekostig*", "sectorplan*", "vergoed", "vergoeding", "betaald"),
+    "randvoorwaarden": ("randvoorwaarde*", "voorwaarde", "succesfactor*", "is nodig", "zijn nodig", "vereist",
                         "essentieel", "belangrijk is", "draagvlak", "cruciaal", "commitment"),
-    "lessen": ("les ", "lessen", "geleerd", "leerpunt", "tip", "aanbeveling", "valkuil", "achteraf", "bleek"),
-    "wat_ging_mis": ("mislukt", "ging mis", "niet gelukt", "lukte niet", "gestopt", "faal", "tegenvall",
+    "lessen": ("geleerd", "leerpunt*", "valkuil*", "achteraf", "lessen die", "les die", "belangrijkste les",
+               "aanbeveling*", "tips"),
+    "wat_ging_mis": ("mislukt*", "ging mis", "niet gelukt", "lukte niet", "gestopt", "faal*", "tegenvall*",
                      "niet van de grond"),
-    "wat_leerden_we": ("geleerd", "lessen", "leerpunt", "achteraf", "volgende keer", "voortaan", "bleek"),
-    "looptijd": ("looptijd", "duurt", "sinds 19", "sinds 20", "gestart in", "loopt van", "loopt tot"),
+    "wat_leerden_we": ("geleerd", "leerpunt*", "achteraf", "volgende keer", "voortaan", "lessen die", "les die"),
+    "looptijd": ("looptijd", "duurt", "sinds 19*", "sinds 20*", "gestart in", "loopt van", "loopt tot"),
 }
-STATE_CUES = {"lopend": ("loopt nog", "lopend"), "afgerond": ("afgerond", "is afgelopen"),
+STATE_CUES = {"lopend": ("loopt nog",), "afgerond": ("afgerond", "is afgelopen"),
               "gestopt": ("gestopt", "beeindigd", "stopgezet")}
 LABELS = {
     "probleem": "Probleem", "aanpak": "Aanpak", "kosten": "Kosten en financiering", "randvoorwaarden": "Randvoorwaarden",
@@ -101,11 +104,17 @@ class Suggestion:
     sentences: list[str]     # the entry's own sentences it rests on
 
 
+def _cue_pattern(cue: str) -> str:
+    if cue.endswith("*"):
+        return r"(?<!\w)" + re.escape(fold(cue[:-1]))
+    return r"(?<!\w)" + re.escape(fold(cue)) + r"(?:s|e|n|en)?(?!\w)"
+
+
 def _cue(sentence: str, cues: tuple[str, ...]) -> str | None:
-    text = " " + fold(sentence) + " "
+    text = fold(sentence)
     for c in cues:
-        if re.search(r"(?<![\w])" + re.escape(fold(c)), text):
-            return c.strip()
+        if re.search(_cue_pattern(c), text):
+            return c.rstrip("*").strip()
     return None
 
 
