@@ -123,8 +123,8 @@ def test_a_night_shift_lesson_is_attached_to_the_night_shift_bottleneck_only(kb_
                  "Er meldden zich te weinig verpleegkundigen die 's nachts wilden werken, en de nachtdiensten "
                  "bleven onderbezet. Les: vraag eerst wat nachtwerk voor medewerkers aantrekkelijk maakt."),
     }, actor="test")
-    for status in ("ter_review", "gepubliceerd"):
-        set_status(conn, lesson.id, status, actor="test")
+    set_status(conn, lesson.id, "ter_review", actor="test")
+    set_status(conn, lesson.id, "gepubliceerd", actor="redacteur")      # four eyes: not the author
     sync(conn, encoder, root)
     s = Searcher(conn, load(root, expected_model=encoder.model_id, conn=conn), encoder)
     plan = plan_from_texts(["Er zijn te weinig verpleegkundigen voor de nachtdiensten in de verpleeghuizen.",

@@ -108,14 +108,16 @@ def test_override_confirmation_card_suggestions_and_accessible_pages(app):
     check_accessible(page.text)
     filled = cora.get(f"/beheer/items/{PLURYN}", params={"voorstellen": "1"})
     check_accessible(filled.text)
-    probleem = re.search(r'<textarea class="invoer" id="probleem" name="probleem"[^>]*>([^<]*)</textarea>', filled.text)
-    assert probleem and probleem.group(1).strip(), "a suggestion fills the empty field"
-    form = edit_form(cora, PLURYN, probleem=unescape(probleem.group(1)), laatst_beoordeeld="2024-02-01",
+    field = re.search(r'id="voorstel-(\w+)"', page.text).group(1)        # the first field with a suggestion
+    value = re.search(rf'<textarea class="invoer" id="{field}" name="{field}"[^>]*>([^<]*)</textarea>', filled.text)
+    assert value and value.group(1).strip(), "a suggestion fills the empty field"
+    form = edit_form(cora, PLURYN, **{field: unescape(value.group(1))}, laatst_beoordeeld="2024-02-01",
                      praktijkstatus="lopend")
     r = cora.post(f"/beheer/items/{PLURYN}", data=form, follow_redirects=False)
     assert r.status_code == 303 and "ter review" in flash(r)
     conn = connect(app.state.services.db_path)
     assert open_revision(conn, PLURYN).entry.praktijkstatus == "lopend"
+    assert getattr(open_revision(conn, PLURYN).entry, field) == unescape(value.group(1)).strip()
     assert get_entry(conn, PLURYN).praktijkstatus == ""                     # not public before approval
     bad = edit_form(cora, PLURYN, laatst_beoordeeld="morgen") | {"versie": version_of(cora.get(f"/beheer/items/{PLURYN}").text)}
     r = cora.post(f"/beheer/items/{PLURYN}", data=bad)
