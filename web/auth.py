@@ -14,7 +14,7 @@ answers.
   from the session token (HMAC with the signing key), so it changes at every login and dies
   with the session; anonymous visitors of the login page get a pre-session cookie holding one.
 * Login throttling (per client address and per (address, name), with exponential back-off)
-  is kb.throttle's, called through kb.users.login; the client address is web.clients'.
+  is kb.throttle's, called through kb.users.login; the client address is web.forwarded's.
 
 Route protection: the dependencies `current_user`, `require_curator`, `require_beheerder`
 and (for POST) `curator_post` / `beheerder_post`, which also check the CSRF token. They raise
@@ -40,7 +40,7 @@ from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from kb.users import SESSION_MAX_HOURS, User, session_user
-from web.clients import client_address
+from web.forwarded import client_address
 from web.errors import html_error
 
 SESSION_COOKIE = "pw_sessie"
@@ -243,7 +243,7 @@ async def beheerder_post(request: Request) -> User:
 
 
 def client_key(request: Request) -> str:
-    """The client address (web.clients: behind a trusted proxy, the forwarded one)."""
+    """The client address (web.forwarded: behind a trusted proxy, the forwarded one)."""
     return client_address(request)
 
 

@@ -3,7 +3,9 @@ match is grouped for the pages.
 
 Plan matching and region comparison encode every bottleneck and run several searches per
 bottleneck, so their results are kept per live Searcher (Services.cached) and keyed by the
-plan's content: a saved or edited plan is matched again, an unchanged one is not.
+plan's content: a saved or edited plan is matched again, an unchanged one is not. A result
+that is not cached is computed in the bounded pool for heavy work (Services.heavy), never in
+the threads that serve searches.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def match(services, plan: Plan, *, k: int = 10) -> MatchResult:
     def compute():
         with services.locked(searcher):
             return match_plan(searcher, plan, k=k)
-    return services.cached(("match", k, *_plan_key(plan)), compute, owner=searcher)
+    return services.cached(("match", k, *_plan_key(plan)), lambda: services.heavy(compute), owner=searcher)
 
 
 def similar(services, conn: sqlite3.Connection, region_id: str, *, k: int = 5) -> dict:
@@ -36,7 +38,8 @@ def similar(services, conn: sqlite3.Connection, region_id: str, *, k: int = 5) -
     def compute():
         with services.locked(searcher):
             return similar_regions(searcher, conn, region_id, k=k)
-    return services.cached(("similar", region_id, k, plans_signature(conn)), compute, owner=searcher)
+    return services.cached(("similar", region_id, k, plans_signature(conn)), lambda: services.heavy(compute),
+                           owner=searcher)
 
 
 def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 5) -> list[dict]:
@@ -48,7 +51,8 @@ def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 
     def compute():
         with services.locked(searcher):
             return _similar_to_plan(searcher, conn, plan, k=k)
-    return services.cached(("similar-plan", k, *_plan_key(plan), plans_signature(conn)), compute, owner=searcher)
+    return services.cached(("similar-plan", k, *_plan_key(plan), plans_signature(conn)),
+                           lambda: services.heavy(compute), owner=searcher)
 
 
 @dataclass

@@ -176,7 +176,7 @@ def test_the_answer_is_the_same_for_known_unknown_and_throttled_names(app):
 
 
 def test_forwarded_addresses_count_only_behind_a_trusted_proxy(app, monkeypatch):
-    from web.clients import ProxySettingError, client_address
+    from web.forwarded import ProxySettingError, client_address
     scope = {"client": ("10.0.0.5", 1), "headers": [(b"x-forwarded-for", b"203.0.113.9, 10.0.0.7")]}
     assert client_address(scope) == "10.0.0.5"                 # header ignored by default
     monkeypatch.setenv("PRAKTIJKWIJZER_TRUSTED_PROXIES", "10.0.0.0/24")
