@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+import contextlib
+
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
@@ -60,5 +62,16 @@ def config(app, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool =
                           timeout_graceful_shutdown=graceful_seconds)
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, but a stop by SIGTERM/SIGINT ends `run()` normally (uvicorn would raise
+    the signal again after the graceful shutdown, killing the process before it can say so)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
 def run(app, host: str, port: int, **kw) -> None:
-    uvicorn.Server(config(app, host, port, **kw)).run()
+    Server(config(app, host, port, **kw)).run()

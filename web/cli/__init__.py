@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
 from web.cli import curation, entries, nl_argparse, plans, search, serve
-from web.cli.common import CliError, report
+from web.cli.common import CliError, report, unexpected
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG)
     p.add_argument("--db", help="pad naar de database (standaard: $PRAKTIJKWIJZER_DB of "
                                 "var/praktijkwijzer.db in de map van Praktijkwijzer)")
+    p.add_argument("--debug", action="store_true",
+                   help="bij een onverwachte fout de volledige technische foutmelding (traceback) tonen")
     sub = p.add_subparsers(dest="opdracht", metavar="OPDRACHT", title="opdrachten")
     for module in COMMANDS:
         module.register(sub)
@@ -54,3 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)
         return 130
+    except Exception as exc:            # no traceback for users: a Dutch message (--debug shows it)
+        if args.debug:
+            traceback.print_exc()
+        return report(unexpected(exc, debug=args.debug), getattr(args, "json", False))
