@@ -3,7 +3,6 @@ memory, and a scale run of the vector index on synthetic data. Not part of the t
 from __future__ import annotations
 
 import json
-import math
 import os
 import resource
 import sys
@@ -12,46 +11,9 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-import yaml
 
-from kb.registry import CORPUS_DIR
-from kb.entries import list_entries
-
-BENCH_DIR = CORPUS_DIR / "bench"
-
-
-def resolve(conn, refs: list[dict]) -> list[str]:
-    """Entry ids for {type, title} references (bouwstenen may be referred to as 'Bouwsteen IV')."""
-    entries = list_entries(conn)
-    out = []
-    for ref in refs:
-        title, typ = ref["title"].strip(), ref.get("type")
-        cands = [e for e in entries if (not typ or e.type == typ)]
-        hit = next((e for e in cands if e.title == title), None)
-        if hit is None and typ == "bouwsteen":
-            num = title.split()[-1].rstrip(":")
-            hit = next((e for e in cands if e.number == num or e.title.startswith(title + ":")), None)
-        if hit is None:
-            hit = next((e for e in cands if e.title.startswith(title) or title.startswith(e.title)), None)
-        if hit is None:
-            raise ValueError(f"Dev-set verwijst naar onbekend kennisitem: {ref}")
-        out.append(hit.id)
-    return out
-
-
-def load_devset(conn, name: str = "devset.yaml") -> list[dict]:
-    data = yaml.safe_load((BENCH_DIR / name).read_text(encoding="utf-8"))
-    return [{"id": q["id"], "query": q["query"], "relevant": resolve(conn, q["relevant"])} for q in data["queries"]]
-
-
-def metrics(ranked: list[str], relevant: list[str]) -> dict:
-    rel = set(relevant)
-    r5 = len(rel & set(ranked[:5])) / len(rel)
-    r10 = len(rel & set(ranked[:10])) / len(rel)
-    rr = next((1 / (i + 1) for i, e in enumerate(ranked[:10]) if e in rel), 0.0)
-    dcg = sum(1 / math.log2(i + 2) for i, e in enumerate(ranked[:10]) if e in rel)
-    idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), 10)))
-    return {"recall@5": r5, "recall@10": r10, "mrr": rr, "ndcg@10": dcg / idcg}
+from search import bench_decision, bench_plans
+from search.benchdata import BENCH_DIR, load_devset, metrics, percentiles, resolve  # noqa: F401 (re-exported)
 
 
 def evaluate(searcher, devset: list[dict], mode: str) -> dict:
@@ -64,20 +26,17 @@ def evaluate(searcher, devset: list[dict], mode: str) -> dict:
     return agg | {"per_query": rows}
 
 
-def percentiles(ms: list[float]) -> dict:
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1)}
-
-
 def latency(searcher, queries: list[str], repeat: int = 3) -> dict:
-    """End to end per query, as a user's new question: encoding included (caches cleared)."""
+    """End to end per query, as a user's new question: encoding included (caches cleared);
+    the search a user gets (Searcher.find: ranking, match decision, the page explained)."""
     for q in queries[:5]:
-        searcher.search(q)                                   # warm-up
+        searcher.find(q)                                     # warm-up
     ms = []
     for _ in range(repeat):
         for q in queries:
             searcher.clear_caches()
             t = time.perf_counter()
-            searcher.search(q)
+            searcher.find(q)
             ms.append((time.perf_counter() - t) * 1000)
     return percentiles(ms) | {"n": len(ms)}
 
@@ -143,8 +102,9 @@ def collect(conn, index_root: Path, *, model: str | None = None, skip_scale: boo
     report["quality"] = {mode: evaluate(searcher, devset, mode) for mode in ("lexical", "dense", "hybrid")}
     report["latency_hybrid"] = latency(searcher, [q["query"] for q in devset])
     if (BENCH_DIR / "plan_pairs.yaml").exists():
-        from search import bench_plans
         report["plans"] = bench_plans.run(conn, searcher)
+    if (BENCH_DIR / "negatives.yaml").exists() and (BENCH_DIR / "holdout.yaml").exists():
+        report["decision"] = bench_decision.run(conn, searcher)
     if not skip_scale:
         report["scale"] = scale_run(encoder.dim)
     return report
@@ -187,6 +147,9 @@ def _print(con, r: dict) -> None:
         w = r["web"]
         con.print(f"Zoekpagina (server, GET /?q=..., {w['queries']} nieuwe vragen): p50 {w['p50_ms']} ms, "
                   f"p95 {w['p95_ms']} ms; herhaald (uit de cache): p95 {w['repeat']['p95_ms']} ms")
+    if r.get("decision"):
+        for line in bench_decision.lines(r["decision"]):
+            con.print(line)
     for s in r.get("scale", []):
         con.print(f"Schaal {s['vectors']:>7} vectoren: exact p50 {s['exact']['p50_ms']} / p95 {s['exact']['p95_ms']} ms; "
                   f"HNSW p50 {s['hnsw']['p50_ms']} / p95 {s['hnsw']['p95_ms']} ms; ANN recall@10 {s['ann_recall@10']}; "

@@ -1,65 +1,47 @@
-"""Hybrid search: a regional project leader's problem -> ranked, explained entries.
+"""The search facade: a regional project leader's problem -> ranked, explained entries.
 
-    dense (FAISS, multilingual sentence embeddings)  --\\
-                                                         >-- fusion of z-scored scores per entry
-    lexical (BM25 over Dutch stems and compound      --/     + boost for shared themes/branches
-             parts, typo-tolerant)                            -> optional MMR diversity
-                                                              -> explanation per result
+    Searcher.ranking(q, filters)      one Ranking per (query, filters, mode): every candidate with
+                                      its signals, computed once and cached (total, facets and
+                                      paging all read it)
+    Searcher.page(ranking, offset, k) explains only the shown page -> [Result]
+    Searcher.search(q, ...)           ranking + page (today's call)
+    Searcher.search_many(qs, ...)     encodes all queries at once (plan matching)
+
+The Searcher is safe to use from many threads: its caches are thread-safe LRUs keyed by
+everything they depend on; encoding is serialised (the tokenizer is not re-entrant); no
+per-query state is stored on the instance. Retrieval and fusion: search/ranking.py;
+explanations: search/explain.py; filters and masks: search/selection.py.
 """
 from __future__ import annotations
 
-import re
 import sqlite3
+import threading
 import time
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 
 import faiss
 import numpy as np
-from rapidfuzz import fuzz, process
 
-from index.analysis import analyze, word_spans
 from index.store import LoadedIndex
-from ingest.nlp import classify
 from kb.models import Entry
 from kb.registry import Registry, load_registry
 from kb.documents import get_document
 from kb.entries import list_entries
+from search.begrippen import load_begrippen
+from search.cache import LRU
+from search.decision import MatchModel, WordStats, features, load_model
+from search.explain import Citation, Explanation, SourceRef, explain, highlight
+from search.query import (MAX_QUERY_CHARS, Query, QueryError, Vocabulary, analyse_query, check_query,
+                          normalize_query, split_sentences)
+from search.ranking import CANDIDATES, Candidate, IndexView, Ranking, fuse, mmr
+from search.selection import EntryTable, Filters, Masks
 
-MAX_QUERY_CHARS = 1000
-CANDIDATES = 100          # entries taken from each retriever before fusion
-# Fusion, tuned on corpus/bench/devset.yaml (see README, "Benchmark"): z-scored dense and
-# lexical scores, the entry's own vector counting beside its best passage, and a boost for
-# each theme/branch the question and the entry share.
-DENSE_WEIGHT = 0.8
-LEXICAL_WEIGHT = 0.2
-ENTRY_VECTOR_WEIGHT = 1.0
-THEME_BOOST = 1.2
-BRANCH_BOOST = 0.3
+ANSWER_TYPES = ("praktijk", "advies", "bouwsteen")     # `beleid` is context (see SearchPage)
+NEAREST = 3                                            # "Misschien verwant" when nothing matches
+CONTEXT = 3                                            # "Achtergrond uit het beleid"
 
-
-class QueryError(ValueError):
-    """A query that cannot be searched; the message is Dutch and meant for the user."""
-
-
-@dataclass
-class Filters:
-    type: str | None = None
-    label: str | None = None
-    actielijn: str | None = None
-    thema: str | None = None
-    branche: str | None = None
-    regio: str | None = None
-    status: str | None = "gepubliceerd"
-
-    def accepts(self, e: Entry) -> bool:
-        return ((not self.type or e.type == self.type)
-                and (not self.label or (e.label or "").lower() == self.label.lower())
-                and (not self.actielijn or self.actielijn in e.actielijnen)
-                and (not self.thema or self.thema in e.themes)
-                and (not self.branche or self.branche in e.branches)
-                and (not self.regio or self.regio in e.regions)
-                and (not self.status or e.status == self.status))
+__all__ = ["CANDIDATES", "MAX_QUERY_CHARS", "Citation", "Explanation", "Filters", "QueryError", "Ranking", "Result",
+           "Searcher", "check_query", "highlight", "normalize_query", "split_sentences", "timed"]
 
 
 @dataclass
@@ -75,39 +57,51 @@ class Result:
     themes: list[str]
     actielijnen: list[str]
     branches: list[str]
-    explanation: dict
-    source: dict
+    explanation: Explanation
+    source: Citation
+    match: str | None = None            # "sterk" | "mogelijk" | None (no match, or no fitted model)
+    confidence: float | None = None     # calibrated probability (0-1) that it answers the question
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"id": self.id, "type": self.type, "label": self.label, "title": self.title, "summary": self.summary,
+                "score": self.score, "relevance": self.relevance, "match": self.match, "confidence": self.confidence,
+                "regions": list(self.regions), "themes": list(self.themes), "actielijnen": list(self.actielijnen),
+                "branches": list(self.branches), "explanation": self.explanation.to_dict(),
+                "source": self.source.to_dict()}
 
 
-def normalize_query(query: str) -> str:
-    if query is None:
-        query = ""
-    query = unicodedata.normalize("NFC", str(query))
-    query = "".join(ch for ch in query if ch.isprintable() or ch in "\n\t")
-    return re.sub(r"\s+", " ", query).strip()
+@dataclass(frozen=True)
+class Mechanisms:
+    """Switches for measuring each mechanism on and off (`praktijkwijzer bench`); all on in use."""
+    decision: bool = True             # calibrated match decision (else every candidate is shown)
+    beleid_as_context: bool = True    # beleid in its own block unless the question is about policy
+    begrippen: bool = True            # query expansion from corpus/begrippen.yaml
+    strict_spelling: bool = True      # corrections only for unknown words, to real words of the index
 
 
-def check_query(query: str) -> str:
-    q = normalize_query(query)
-    if not q:
-        raise QueryError("Vul een knelpunt of zoekvraag in, bijvoorbeeld: te weinig stageplekken in de wijkverpleging.")
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"Uw zoekvraag is te lang ({len(q):,} tekens; de grens is {MAX_QUERY_CHARS:,}). ".replace(",", ".")
-            + "Beschrijf één knelpunt, of gebruik 'Plan toetsen' voor een heel plan.")
-    if not re.search(r"\w", q):
-        raise QueryError("De zoekvraag bevat geen woorden. Beschrijf uw knelpunt in een paar woorden.")
-    return q
+@dataclass
+class SearchPage:
+    """What a search shows: a page of matches, their total, the nearest non-matches when
+    nothing matches, and policy context in its own block."""
+    query: Query
+    results: list[Result]          # this page of matches (with `alles`: of every candidate)
+    total: int                     # number of matches (with `alles`: of candidates)
+    offset: int
+    limit: int
+    ids: list[str]                 # the entries `total` counts (what facets count)
+    nearest: list[Result]          # "Misschien verwant": up to 3 nearest answers when none matches
+    context: list[Result]          # "Achtergrond uit het beleid": up to 3 matching policy paragraphs
+    decided: bool                  # False: no fitted match model for this language model
+    alles: bool = False
 
-
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“‘\"(0-9])|\n+")
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip().lstrip("• ").strip() for s in _SENT.split(text) if s.strip()]
+    def to_dict(self) -> dict:
+        q = self.query
+        return {"query": q.text, "total": self.total, "offset": self.offset, "limit": self.limit,
+                "decided": self.decided, "alles": self.alles, "about_policy": q.about_policy,
+                "corrections": dict(q.corrected),
+                "also_searched": [t for x in q.expansions for t in x.added],
+                "results": [r.to_dict() for r in self.results], "nearest": [r.to_dict() for r in self.nearest],
+                "context": [r.to_dict() for r in self.context]}
 
 
 @dataclass
@@ -116,304 +110,263 @@ class Searcher:
     index: LoadedIndex
     encoder: object
     registry: Registry = field(default_factory=load_registry)
-    entries: dict[str, Entry] = field(default_factory=dict)
-    citations: dict[str, dict] = field(default_factory=dict)
+    entries: EntryTable = field(default_factory=EntryTable)
+    citations: dict[str, Citation] = field(default_factory=dict)
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    match_model: MatchModel | None = None     # default: corpus/match_model.json for this language model
 
     def __post_init__(self):
-        # One query at a time: FAISS's OpenMP threads only add overhead here (measured: plan
-        # matching 4x slower with 2 threads on a busy 2-core machine).
+        # One query at a time per thread: FAISS's OpenMP threads only add overhead here
+        # (measured: plan matching 4x slower with 2 threads on a busy 2-core machine).
         faiss.omp_set_num_threads(1)
+        self._encode_lock = threading.Lock()
+        self._analyse_lock = threading.Lock()   # spaCy (lemmas for the query's themes) is not thread-safe
+        self._vectors = LRU(512)          # query text -> vector
+        self._queries = LRU(512)          # query text -> analysed Query
+        self._rankings = LRU(256)         # (query, filters, mode, entries version) -> Ranking
+        self._bm25 = LRU(64)              # query terms -> BM25 scores of every chunk
+        self.view = IndexView.of(self.index)
+        self.vocab = Vocabulary.of(self.index.bm25, [c.text for c in self.index.chunks])
+        if self.match_model is None:
+            self.match_model = load_model(getattr(self.encoder, "model_id", ""))
+        self.begrippen = load_begrippen()
         self.refresh_entries()
         self.encoder.encode_queries(["opwarmen"])     # first call pays one-off start-up costs
 
     def refresh_entries(self) -> None:
-        self.__dict__.pop("_termcache", None)         # typo corrections depend on the vocabulary
-        self.entries = {e.id: e for e in list_entries(self.conn)}
+        """Read entries and their sources again (after a curator changed them)."""
+        entries = EntryTable((e.id, e) for e in list_entries(self.conn))
         titles: dict[str, str] = {}
-        self.citations = {}
-        for e in self.entries.values():
+        citations: dict[str, Citation] = {}
+        for e in entries.values():
             srcs = []
             for s in e.sources:
                 if s.document_id not in titles:
                     doc = get_document(self.conn, s.document_id)
                     titles[s.document_id] = doc.title if doc else s.document_id
-                srcs.append({"document": s.document_id, "document_title": titles[s.document_id],
-                             "heading": s.heading, "start": s.start, "end": s.end})
-            self.citations[e.id] = {**(srcs[0] if srcs else {}), "all": srcs}
-        self._chunk_entry = np.array([c.entry_id for c in self.index.chunks], dtype=object)
-        self._entry_chunk0 = {}
-        for pos, c in enumerate(self.index.chunks):
-            if c.kind == "entry":
-                self._entry_chunk0[c.entry_id] = pos
-        self._vocab = list(self.index.bm25.vocab_dict.keys())
-        self._vocab_set = set(self._vocab)
+                srcs.append(SourceRef(s.document_id, titles[s.document_id], s.heading, s.start, s.end))
+            first = srcs[0] if srcs else None
+            citations[e.id] = (Citation(first.document, first.document_title, first.heading, first.start,
+                                        first.end, tuple(srcs)) if first else Citation())
+        self.masks = Masks(self.view.chunk_entry, entries)
+        self.words = WordStats.of(entries)
+        self.citations = citations
+        self.entries = entries
+        self.clear_caches()
+
+    # ------------------------------------------------------------ encoding and caches
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors of `texts` (one encoder call for those not cached)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            with self._encode_lock:
+                vecs = np.asarray(self.encoder.encode_queries(missing), dtype=np.float32)
+            for t, v in zip(missing, vecs):
+                v.setflags(write=False)
+                self._vectors.put(t, v)
+        out = [self._vectors.get(t) for t in texts]
+        if any(v is None for v in out):            # evicted meanwhile by other threads: encode again
+            with self._encode_lock:
+                return np.asarray(self.encoder.encode_queries(list(texts)), dtype=np.float32)
+        return np.stack(out) if out else np.zeros((0, self.index.vectors.shape[1]), dtype=np.float32)
 
     def encode_query(self, q: str) -> np.ndarray:
-        """The query's vector; the last few are kept, because plan matching and paging search
-        the same text several times (with other filters or offsets)."""
-        cache = self.__dict__.setdefault("_qcache", {})
-        if q not in cache:
-            if len(cache) >= 256:
-                cache.pop(next(iter(cache)))
-            cache[q] = np.asarray(self.encoder.encode_queries([q]), dtype=np.float32)[0]
-        return cache[q]
+        return self.encode_queries([q])[0]
 
     def clear_caches(self) -> None:
-        """Forget cached query vectors, terms and themes (for measuring cold queries)."""
-        for name in ("_qcache", "_taxcache", "_termcache"):
-            self.__dict__.pop(name, None)
+        """Forget cached query vectors, analyses and rankings (for measuring cold queries)."""
+        for cache in (self._vectors, self._queries, self._rankings, self._bm25):
+            cache.clear()
 
-    # ------------------------------------------------------------ retrieval
+    def query(self, q: str) -> Query:
+        """The analysed query (terms, corrections, expansions, themes) of a checked query string."""
+        m = self.mechanisms
+
+        def compute():
+            with self._analyse_lock:
+                return analyse_query(q, self.vocab, self.registry, strict_spelling=m.strict_spelling,
+                                     begrippen=self.begrippen if m.begrippen else None)
+        return self._queries.get_or_compute((q, m.strict_spelling, m.begrippen), compute)
+
+    def set_mechanisms(self, **switches) -> None:
+        """Switch mechanisms on or off (for measuring); cached analyses and rankings are dropped."""
+        self.mechanisms = replace(self.mechanisms, **switches)
+        for cache in (self._queries, self._rankings):
+            cache.clear()
 
     def query_taxonomy(self, q: str) -> tuple[set[str], set[str]]:
         """Themes and branches the query is about (by their keywords)."""
-        cache = self.__dict__.setdefault("_taxcache", {})
-        if q not in cache:
-            if len(cache) >= 256:
-                cache.pop(next(iter(cache)))
-            cache[q] = (set(classify(q, self.registry.themes, min_hits=1, limit=5)),
-                        set(classify(q, self.registry.branches, min_hits=1, limit=3)))
-        return cache[q]
+        a = self.query(check_query(q))
+        return set(a.themes), set(a.branches)
 
-    def query_terms(self, q: str) -> tuple[list[str], dict[str, str]]:
-        """Analysed query terms plus typo corrections {typed: corrected} from the index vocabulary."""
-        cache = self.__dict__.setdefault("_termcache", {})
-        if q not in cache:
-            if len(cache) >= 256:
-                cache.pop(next(iter(cache)))
-            cache[q] = self._query_terms(q)
-        terms, fixes = cache[q]
-        return list(terms), dict(fixes)
+    def _bm25_scores(self, terms: tuple[str, ...]) -> np.ndarray | None:
+        found = self._bm25.get(terms)
+        if found is None:
+            found = self.view.bm25_scores(terms, self.vocab.stems)
+            if found is not None:
+                found.setflags(write=False)
+            self._bm25.put(terms, found if found is not None else False)
+        return found if found is not False else None
 
-    def _query_terms(self, q: str) -> tuple[list[str], dict[str, str]]:
-        terms = analyze(q)
-        fixes: dict[str, str] = {}
-        extra: list[str] = []
-        for t in terms:
-            if t in self._vocab_set or len(t) < 5:
+    # ------------------------------------------------------------ ranking
+
+    def _visible(self, query: Query, allowed: np.ndarray) -> Query:
+        """Drop spelling corrections that only unshown entries contain (a correction must
+        come from what this search may show, never from an unpublished draft)."""
+        drop = []
+        for typed, fix in query.fixes.items():
+            scores = self._bm25_scores((fix,))
+            if scores is None or not (scores[allowed] > 0).any():
+                drop.append(typed)
+        if not drop:
+            return query
+        fixes = {t: f for t, f in query.fixes.items() if t not in drop}
+        terms = list(query.terms)
+        for t in drop:
+            terms.remove(query.fixes[t])
+        corrected = {t: w for t, w in query.corrected.items() if t not in drop}
+        return replace(query, terms=tuple(terms), fixes=fixes, stems=frozenset(terms) | frozenset(fixes.values()),
+                       corrected=corrected)
+
+    def ranking(self, query: str, *, filters: Filters | None = None, mode: str = "hybrid",
+                vector: np.ndarray | None = None) -> Ranking:
+        """Every candidate for (query, filters, mode), best first; cached. Raises QueryError."""
+        q = check_query(query)
+        filters = filters or Filters()
+        m = self.mechanisms
+        key = (q, filters.key(), mode, self.entries.version, m)
+        found = self._rankings.get(key)
+        if found is not None:
+            return found
+        qv = None
+        if mode != "lexical":
+            qv = vector if vector is not None else self.encode_query(q)
+        stats = None
+        base = Filters(status=filters.status)
+        if mode == "hybrid" and filters.key() != base.key():
+            # scores are normalised on the unfiltered pool: a filter only selects, it never
+            # changes an entry's score or match decision
+            stats = self.ranking(q, filters=base, mode=mode, vector=qv).stats
+        allowed = self.masks.chunks(filters)
+        analysed = self._visible(self.query(q), allowed)
+        bm25 = self._bm25_scores(analysed.terms) if mode != "dense" else None
+        ranking = fuse(self.view, self.entries, analysed, qv, allowed, bm25, mode, stats)
+        return self._rankings.put(key, self._decide(ranking))
+
+    def _decide(self, ranking: Ranking) -> Ranking:
+        """Attach the calibrated confidence and match decision to every candidate."""
+        model = self.match_model
+        if ranking.mode != "hybrid" or model is None or not self.mechanisms.decision or not ranking.candidates:
+            return ranking
+        X = features(ranking.candidates, ranking.query.highlight_stems, ranking.stats, self.words)
+        p = model.confidence(X)
+        cands = tuple(replace(c, confidence=round(float(pi), 4), match=model.decide(float(pi)))
+                      for c, pi in zip(ranking.candidates, p))
+        return replace(ranking, candidates=cands, decided=True, by_id={})
+
+    def rankings(self, queries: list[str], *, filters: Filters | None = None, mode: str = "hybrid"
+                 ) -> list[Ranking | QueryError]:
+        """One ranking per query, all queries encoded in one call; a query that cannot be
+        searched gives its QueryError in its place."""
+        checked: list[str | QueryError] = []
+        for q in queries:
+            try:
+                checked.append(check_query(q))
+            except QueryError as err:
+                checked.append(err)
+        texts = [q for q in checked if isinstance(q, str)]
+        vecs = self.encode_queries(texts) if texts and mode != "lexical" else None
+        out: list[Ranking | QueryError] = []
+        i = 0
+        for q in checked:
+            if isinstance(q, QueryError):
+                out.append(q)
                 continue
-            match = process.extractOne(t, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
-            if match:
-                fixes[t] = match[0]
-                extra.append(match[0])
-        return terms + extra, fixes
-
-    def _allowed(self, filters: Filters) -> np.ndarray:
-        ok = np.array([bool(self.entries.get(eid)) and filters.accepts(self.entries[eid])
-                       for eid in self._chunk_entry], dtype=bool)
-        return ok
-
-    def dense(self, qv: np.ndarray, allowed: np.ndarray, n: int = CANDIDATES) -> dict[str, tuple[float, int]]:
-        """Candidate entries from FAISS -> {entry: (score, best chunk)}; score = best chunk's
-        cosine + ENTRY_VECTOR_WEIGHT x the entry vector's cosine."""
-        return {eid: self._dense_score(eid, qv) for eid in self._dense_candidates(qv, allowed, n)}
-
-    def _dense_candidates(self, qv: np.ndarray, allowed: np.ndarray, n: int) -> list[str]:
-        """The first `n` allowed entries by their nearest chunk (one FAISS query)."""
-        if not allowed.any():
-            return []
-        k = int(min(len(allowed), max(n * 4, 50)))
-        if allowed.all():
-            _, ids = self.index.faiss_index.search(qv[None, :], k)
-        elif self.index.manifest.index_type == "flat":
-            # exact search over a small index: score all, keep the allowed (cheaper than a selector)
-            _, ids = self.index.faiss_index.search(qv[None, :], len(allowed))
-            ids = ids[:, allowed[ids[0]]][:, :k]
-        else:
-            sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            _, ids = self.index.faiss_index.search(qv[None, :], k, params=faiss.SearchParametersHNSW(sel=sel))
-        cands: list[str] = []
-        for i in ids[0]:
-            if i >= 0 and self._chunk_entry[i] not in cands:
-                cands.append(self._chunk_entry[i])
-                if len(cands) == n:
-                    break
-        return cands
+            out.append(self.ranking(q, filters=filters, mode=mode, vector=vecs[i] if vecs is not None else None))
+            i += 1
+        return out
 
     def candidates(self, query: str, *, filters: Filters | None = None, mode: str = "hybrid") -> list[str]:
-        """The entries a search fuses for this query and filters, unscored: what a result
+        """The entries a search ranks for this query and filters, best first: what a result
         count or facet counts count. Raises QueryError like `search`."""
-        q = check_query(query)
-        allowed = self._allowed(filters or Filters())
-        dense = self._dense_candidates(self.encode_query(q), allowed, CANDIDATES) if mode != "lexical" else []
-        lex = self.lexical(self.query_terms(q)[0], allowed)[0] if mode != "dense" else {}
-        return list(dict.fromkeys(dense + list(lex)))
+        return self.ranking(query, filters=filters, mode=mode).ids
 
-    def _dense_score(self, eid: str, qv: np.ndarray) -> tuple[float, int]:
-        positions = self.index.by_entry.get(eid, [])
-        if not positions:
-            return (0.0, -1)
-        sims = self.index.vectors[positions] @ qv
-        best = int(np.argmax(sims))
-        own = float(sims[positions.index(self._entry_chunk0[eid])]) if eid in self._entry_chunk0 else 0.0
-        return (float(sims[best]) + ENTRY_VECTOR_WEIGHT * own, positions[best])
+    # ------------------------------------------------------------ pages of results
 
-    def lexical(self, terms: list[str], allowed: np.ndarray, n: int = CANDIDATES
-                ) -> tuple[dict[str, tuple[float, int]], np.ndarray | None]:
-        """BM25 over chunks -> ({entry: (best chunk score, best chunk)} for the top entries,
-        the scores of all chunks)."""
-        known = [t for t in terms if t in self._vocab_set]
-        if not known or not allowed.any():
-            return {}, None
-        scores = np.where(allowed, self.index.bm25.get_scores(known), 0.0)
-        out: dict[str, tuple[float, int]] = {}
-        for i in np.argsort(-scores):
-            if scores[i] <= 0 or len(out) == n:
-                break
-            eid = self._chunk_entry[i]
-            if eid not in out:
-                out[eid] = (float(scores[i]), int(i))
-        return out, scores
+    def page(self, ranking: Ranking, *, offset: int = 0, k: int = 10, diversity: float = 0.0) -> list[Result]:
+        """Explained results for one page of a ranking."""
+        order = ranking.ids
+        if diversity > 0 and len(order) > 1:
+            order = mmr(self.view, order, {c.id: c.score for c in ranking.candidates}, diversity, offset + k)
+        return [self.result(ranking, ranking.by_id[eid]) for eid in order[offset:offset + k]]
 
-    # ------------------------------------------------------------ the search
+    def result(self, ranking: Ranking, c: Candidate) -> Result:
+        e = self.entries[c.id]
+        return Result(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary, score=c.score,
+                      relevance=c.relevance, regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
+                      branches=e.branches, explanation=self.explain(ranking, c), source=self.citation(e.id),
+                      match=c.match, confidence=c.confidence)
+
+    def explain(self, ranking: Ranking, c: Candidate) -> Explanation:
+        e = self.entries[c.id]
+        labels = self.registry.labels("thema") | self.registry.labels("branche")
+        stems = self.words.stems.get(e.id) or frozenset()
+        return explain(e, self.chunk_text(e, c.chunk), ranking.query, c.evidence(), stems, labels,
+                       self.citation(e.id))
+
+    def chunk_text(self, e: Entry, chunk: int | None) -> str:
+        """The text of a matched chunk: a passage of the entry, or its body for the entry vector."""
+        positions = self.index.by_entry.get(e.id, [])
+        if chunk is not None and chunk in positions:
+            i = positions.index(chunk)          # 0 = the entry itself, then its passages
+            if 0 < i <= len(e.chunks):
+                return e.chunks[i - 1]
+        return e.body
+
+    def citation(self, entry_id: str) -> Citation:
+        return self.citations.get(entry_id) or Citation()
+
+    def cite(self, entry_id: str) -> str:
+        return self.citation(entry_id).text
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
                diversity: float = 0.0, offset: int = 0) -> list[Result]:
-        q = check_query(query)
+        return self.page(self.ranking(query, filters=filters, mode=mode), offset=offset, k=k, diversity=diversity)
+
+    def find(self, query: str, *, filters: Filters | None = None, offset: int = 0, k: int = 10,
+             alles: bool = False, diversity: float = 0.0) -> SearchPage:
+        """A search as a user sees it (issue 10): matches only, answers before context.
+
+        `total` counts matches; `ids` are the matched entries (for facet counts). Policy
+        paragraphs (`beleid`) go to `context` unless the question is about policy itself or the
+        user filters on beleid. When nothing matches, `nearest` holds up to three nearest
+        answers (not matches). alles=True shows every candidate instead (the nearest anyway).
+        Without a fitted model for this language model every candidate is shown (decided=False)."""
         filters = filters or Filters()
-        allowed = self._allowed(filters)
-        terms, fixes = self.query_terms(q)
-        for typed, fix in list(fixes.items()):
-            # a correction must come from what this search may show (never from an unpublished draft)
-            if not (self.index.bm25.get_scores([fix])[allowed] > 0).any():
-                del fixes[typed]
-                terms.remove(fix)
-        qv = self.encode_query(q) if mode != "lexical" else None
-        dense = self.dense(qv, allowed) if mode in ("hybrid", "dense") else {}
-        lex, bm25 = self.lexical(terms, allowed) if mode in ("hybrid", "lexical") else ({}, None)
-        q_themes, q_branches = self.query_taxonomy(q)
-        cands = list(dict.fromkeys(list(dense) + list(lex)))
-        if mode == "hybrid":
-            for eid in cands:           # every candidate gets both scores, so they can be fused
-                if eid not in dense:
-                    dense[eid] = self._dense_score(eid, qv)
-                if eid not in lex:
-                    positions = self.index.by_entry.get(eid, [])
-                    bm = bm25[positions] if bm25 is not None and positions else np.zeros(1)
-                    lex[eid] = (float(bm.max()), positions[int(np.argmax(bm))] if positions else -1)
-            dz, lz = _zscores(dense, cands), _zscores(lex, cands)
-            fused = {e: DENSE_WEIGHT * dz[e] + LEXICAL_WEIGHT * lz[e]
-                     + THEME_BOOST * len(q_themes & set(self.entries[e].themes))
-                     + BRANCH_BOOST * len(q_branches & set(self.entries[e].branches)) for e in cands}
+        r = self.ranking(query, filters=filters)
+        as_context = (self.mechanisms.beleid_as_context and not r.query.about_policy and filters.type != "beleid")
+        answers = [c for c in r.candidates if not (as_context and self.entries[c.id].type == "beleid")]
+        context = [c for c in r.candidates if as_context and self.entries[c.id].type == "beleid"]
+        if r.decided and not alles:
+            shown = [c for c in answers if c.match]
+            context = [c for c in context if c.match]
         else:
-            fused = {e: (dense or lex)[e][0] for e in cands}
-        order = sorted(fused, key=lambda e: (-fused[e], e))
+            shown = answers
+        nearest = answers[:NEAREST] if (r.decided and not alles and not shown) else []
+        order = [c.id for c in shown]
         if diversity > 0 and len(order) > 1:
-            order = self._mmr(order, fused, diversity, offset + k)
-        d_rank = sorted(dense, key=lambda e: -dense[e][0])
-        l_rank = [e for e in sorted(lex, key=lambda e: -lex[e][0]) if lex[e][0] > 0]
-        d_score = {e: v[0] for e, v in dense.items()}
-        d_chunk = {e: v[1] for e, v in dense.items()}
-        l_chunk = {e: v[1] for e, v in lex.items() if v[0] > 0}
-        lo = min(fused.values()) if fused else 0.0
-        span = (fused[order[0]] - lo) if order and fused[order[0]] > lo else 1.0
-        d_pos = {e: i + 1 for i, e in enumerate(d_rank)}
-        l_pos = {e: i + 1 for i, e in enumerate(l_rank)}
-        stems = set(terms) | set(fixes.values())
-        results = []
-        for eid in order[offset:offset + k]:
-            e = self.entries[eid]
-            chunk_pos = d_chunk.get(eid) if eid in d_chunk else l_chunk.get(eid)
-            if eid in l_chunk and (eid not in d_chunk or (l_pos.get(eid, 999) < d_pos.get(eid, 999))):
-                chunk_pos = l_chunk[eid]
-            expl = self.explain(e, q, stems, chunk_pos, d_pos.get(eid), l_pos.get(eid), d_score.get(eid),
-                                q_themes, q_branches, fixes)
-            results.append(Result(
-                id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
-                score=round(fused[eid], 6), relevance=round((fused[eid] - lo) / span, 4), regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
-                branches=e.branches, explanation=expl, source=self.citations.get(e.id, {})))
-        return results
+            order = mmr(self.view, order, {c.id: c.score for c in shown}, diversity, offset + k)
+        return SearchPage(query=r.query, results=[self.result(r, r.by_id[i]) for i in order[offset:offset + k]],
+                          total=len(shown), offset=offset, limit=k, ids=[c.id for c in shown],
+                          nearest=[self.result(r, c) for c in nearest],
+                          context=[self.result(r, c) for c in context[:CONTEXT]], decided=r.decided, alles=alles)
 
-    def _mmr(self, order: list[str], fused: dict, lam: float, k: int) -> list[str]:
-        """Maximal marginal relevance over entry vectors: relevance vs. similarity to what is
-        already chosen. `lam` = weight of diversity (0 = plain ranking). Both are rescaled to
-        0..1 within the candidate pool: this model's cosines all lie close together."""
-        pool = [e for e in order[: max(k * 3, 30)] if e in self._entry_chunk0]
-        if len(pool) < 2:
-            return order
-        vecs = self.index.vectors[[self._entry_chunk0[e] for e in pool]]
-        sims = vecs @ vecs.T
-        off = sims[~np.eye(len(pool), dtype=bool)]
-        sims = (sims - off.min()) / ((off.max() - off.min()) or 1.0)
-        rel = np.array([fused[e] for e in pool])
-        rel = (rel - rel.min()) / ((rel.max() - rel.min()) or 1.0)
-        chosen = [0]
-        rest = list(range(1, len(pool)))
-        while rest and len(chosen) < k:
-            gains = [(1 - lam) * rel[i] - lam * sims[i, chosen].max() for i in rest]
-            best = rest[int(np.argmax(gains))]
-            chosen.append(best)
-            rest.remove(best)
-        picked = [pool[i] for i in chosen]
-        return picked + [e for e in order if e not in set(picked)]
-
-    def explain(self, e: Entry, q: str, stems: set, chunk_pos: int | None, d_rank, l_rank, d_sim,
-                q_themes: set, q_branches: set, fixes: dict) -> dict:
-        text = e.body
-        positions = self.index.by_entry.get(e.id, [])
-        if chunk_pos is not None and chunk_pos in positions:
-            i = positions.index(chunk_pos)          # 0 = the entry itself, then its passages
-            if 0 < i <= len(e.chunks):
-                text = e.chunks[i - 1]
-        best, best_hits, spans = None, -1, []
-        for s in split_sentences(text)[:40]:
-            if s.strip() == e.title.strip():
-                continue
-            hits = [(a, b) for a, b, st in word_spans(s) if st in stems]
-            n = len({s[a:b].lower() for a, b in hits})
-            if n > best_hits:
-                best, best_hits, spans = s, n, hits
-        best = best or e.summary or e.title
-        spans = sorted(set(spans))
-        matched = sorted({best[a:b] for a, b in spans}, key=str.lower)
-        themes = [t for t in e.themes if t in q_themes]
-        branches = [b for b in e.branches if b in q_branches]
-        labels = self.registry.labels("thema") | self.registry.labels("branche")
-        reasons = []
-        if d_rank:
-            reasons.append(f"past qua betekenis bij uw vraag (nr. {d_rank})")
-        if l_rank:
-            reasons.append(f"bevat uw zoekwoorden (nr. {l_rank}" + (f": {', '.join(matched[:5])})" if matched else ")"))
-        if themes or branches:
-            reasons.append("zelfde thema: " + ", ".join(labels.get(t, t) for t in themes + branches))
-        if fixes:
-            reasons.append("gezocht met spellingsvariant: " + ", ".join(fixes.values()))
-        return {
-            "sentence": best,
-            "highlights": [list(s) for s in spans],
-            "matched_terms": matched,
-            "dense_rank": d_rank,
-            "lexical_rank": l_rank,
-            "dense_similarity": round(d_sim, 4) if d_sim is not None else None,
-            "taxonomy_overlap": {"themes": themes, "branches": branches},
-            "reason": "Gevonden omdat het " + "; ".join(reasons) + "." if reasons else "",
-            "citation": self.cite(e.id),
-        }
-
-    def cite(self, entry_id: str) -> str:
-        c = self.citations.get(entry_id) or {}
-        if not c.get("document_title"):         # an entry without sources
-            return ""
-        return f"{c['document_title']}, {c['heading']}"
-
-
-def _zscores(scores: dict[str, tuple[float, int]], keys: list[str]) -> dict[str, float]:
-    if len(keys) < 2:
-        return {k: 0.0 for k in keys}
-    v = np.array([scores[k][0] for k in keys], dtype=np.float64)
-    sd = v.std() or 1.0
-    return {k: float((x - v.mean()) / sd) for k, x in zip(keys, v)}
-
-
-def highlight(sentence: str, spans: list, start: str = "«", end: str = "»") -> str:
-    out, pos = [], 0
-    for a, b in sorted(spans):
-        if a < pos:
-            continue
-        out += [sentence[pos:a], start, sentence[a:b], end]
-        pos = b
-    out.append(sentence[pos:])
-    return "".join(out)
+    def search_many(self, queries: list[str], filters: Filters | None = None, k: int = 10, *,
+                    mode: str = "hybrid") -> list[list[Result]]:
+        """`search` for many queries at once (one encoder call); [] for an unusable query."""
+        return [self.page(r, k=k) if isinstance(r, Ranking) else []
+                for r in self.rankings(queries, filters=filters, mode=mode)]
 
 
 def timed(fn, *a, **kw):

@@ -1,9 +1,7 @@
 """Plan matching and similar regions.
 
-match_plan: retrieve per bottleneck, then choose recommendations greedily by
-relevance x coverage x bottleneck weight with diminishing returns per bottleneck, so the
-list covers the plan's bottlenecks and keeps variety. Advice, bouwstenen and Falend Vooruit
-lessons (pitfalls) that apply are listed beside it.
+match_plan (search/matching.py, re-exported here): honest per-bottleneck matches with the
+calibrated decision, gaps, and recommendations that help exactly the bottlenecks they match.
 
 similar_regions: a region profile is the weighted centroid of its bottleneck embeddings
 plus its theme distribution; similarity is the mean of both cosines (symmetric).
@@ -12,136 +10,17 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from kb.plans import Bottleneck, Plan, region_plans
 from kb.registry import Registry, load_registry
-from search.engine import Filters, QueryError, Searcher
+from search.engine import Searcher
+from search.matching import MatchResult, Recommendation, match_plan
 
-PER_BOTTLENECK = 15        # candidates retrieved per bottleneck
-DECAY = 0.35               # value of covering an already covered bottleneck again
-
-
-@dataclass
-class Recommendation:
-    id: str
-    type: str
-    label: str | None
-    title: str
-    summary: str
-    score: float
-    addresses: list[dict]          # [{bottleneck, text, relevance, sentence, reason}]
-    explanation: dict
-    in_region: bool
-    regions: list[str]
-    themes: list[str]
-    source: dict
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class MatchResult:
-    bottlenecks: list[dict]
-    recommendations: list[Recommendation]
-    advice: list[Recommendation]
-    bouwstenen: list[Recommendation]
-    pitfalls: list[Recommendation]
-    coverage: float                               # share of bottlenecks covered by the top 10
-    uncovered: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"bottlenecks": self.bottlenecks, "coverage": self.coverage, "uncovered": self.uncovered,
-                "recommendations": [r.to_dict() for r in self.recommendations],
-                "advice": [r.to_dict() for r in self.advice], "bouwstenen": [r.to_dict() for r in self.bouwstenen],
-                "pitfalls": [r.to_dict() for r in self.pitfalls]}
-
-
-GROUPS = {                 # recommendation group -> (filters, candidates per bottleneck)
-    "praktijk": (Filters(type="praktijk"), PER_BOTTLENECK),
-    "advies": (Filters(type="advies"), 5),
-    "bouwsteen": (Filters(type="bouwsteen"), 3),
-    "pitfall": (Filters(type="praktijk", label="Falend Vooruit"), 5),
-}
-
-
-def _per_bottleneck(searcher: Searcher, bottlenecks: list[Bottleneck], filters: Filters, k: int) -> list[dict]:
-    """For each bottleneck: {entry id: (relevance 0..1, Result)}."""
-    out = []
-    for b in bottlenecks:
-        try:
-            results = searcher.search(b.text, k=k, filters=filters)
-        except QueryError:
-            out.append({})
-            continue
-        out.append({r.id: (r.relevance, r) for r in results})
-    return out
-
-
-def _greedy(cands: dict[str, dict[int, float]], weights: list[float], k: int) -> list[str]:
-    covered = [0] * len(weights)
-    chosen: list[str] = []
-    pool = dict(cands)
-    while pool and len(chosen) < k:
-        def gain(eid):
-            return sum(weights[b] * rel * (DECAY ** covered[b]) for b, rel in pool[eid].items())
-        best = max(sorted(pool), key=gain)
-        chosen.append(best)
-        for b in pool.pop(best):
-            covered[b] += 1
-    return chosen
-
-
-def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -> MatchResult:
-    bottlenecks = plan.bottlenecks
-    weights = [b.weight for b in bottlenecks]
-    by_type: dict[str, dict[str, dict[int, float]]] = {}
-    results: dict[str, dict] = {}
-    for group, (filters, n) in GROUPS.items():
-        for bi, per in enumerate(_per_bottleneck(searcher, bottlenecks, filters, n)):
-            for eid, (rel, res) in per.items():
-                if group == "praktijk" and (searcher.entries[eid].label or "").lower() == "falend vooruit":
-                    continue                      # lessons from failures are listed as pitfalls
-                by_type.setdefault(group, {}).setdefault(eid, {})[bi] = rel
-                results.setdefault(eid, {})[bi] = res
-    region = plan.region_id
-
-    def build(group: str, n: int) -> list[Recommendation]:
-        cands = by_type.get(group, {})
-        out = []
-        for eid in _greedy(cands, weights, n):
-            e = searcher.entries[eid]
-            addresses = []
-            for bi, rel in sorted(cands[eid].items(), key=lambda kv: -kv[1]):
-                r = results[eid][bi]
-                addresses.append({"bottleneck": bi, "text": bottlenecks[bi].text, "relevance": round(rel, 3),
-                                  "sentence": r.explanation["sentence"], "highlights": r.explanation["highlights"],
-                                  "reason": r.explanation["reason"]})
-            score = sum(weights[a["bottleneck"]] * a["relevance"] for a in addresses)
-            best = results[eid][addresses[0]["bottleneck"]]
-            in_region = bool(region and region in e.regions)
-            expl = dict(best.explanation)
-            expl["summary"] = (f"Helpt bij {len(addresses)} van uw {len(bottlenecks)} knelpunten"
-                               + (" — al in uw regio" if in_region else "") + ".")
-            out.append(Recommendation(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
-                                      score=round(score, 4), addresses=addresses, explanation=expl,
-                                      in_region=in_region, regions=e.regions, themes=e.themes,
-                                      source=searcher.citations.get(e.id, {})))
-        return out
-
-    recs = build("praktijk", k)
-    covered = {a["bottleneck"] for r in recs[:10] for a in r.addresses}
-    uncovered = [i for i in range(len(bottlenecks)) if i not in covered]
-    return MatchResult(
-        bottlenecks=[{"index": i, "text": b.text, "weight": b.weight, "themes": b.themes,
-                      "actielijnen": b.actielijnen, "branches": b.branches, "id": b.id}
-                     for i, b in enumerate(bottlenecks)],
-        recommendations=recs, advice=build("advies", extra), bouwstenen=build("bouwsteen", 3),
-        pitfalls=build("pitfall", extra),
-        coverage=round(len(covered) / len(bottlenecks), 3) if bottlenecks else 0.0, uncovered=uncovered)
+__all__ = ["MatchResult", "Recommendation", "match_plan", "plan_from_texts", "profile", "shared", "similar_regions",
+           "similarity"]
 
 
 # ---------------------------------------------------------------- similar regions
@@ -156,17 +35,9 @@ class Profile:
     vectors: np.ndarray
 
 
-_ENCODED: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
-
-
 def _encode(searcher: Searcher, texts: tuple[str, ...]) -> np.ndarray:
-    """Bottleneck vectors, cached per model: region profiles are compared many times."""
-    key = (searcher.encoder.model_id, texts)
-    if key not in _ENCODED:
-        if len(_ENCODED) > 512:
-            _ENCODED.clear()
-        _ENCODED[key] = np.asarray(searcher.encoder.encode_queries(list(texts)), dtype=np.float32)
-    return _ENCODED[key]
+    """Bottleneck vectors (the Searcher caches them: region profiles are compared many times)."""
+    return searcher.encode_queries(list(texts))
 
 
 def profile(searcher: Searcher, plan: Plan) -> Profile:

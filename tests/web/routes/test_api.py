@@ -184,8 +184,9 @@ def test_region_recommendations_and_similar(client):
     for rec in m["recommendations"]:
         assert rec["addresses"] and all(0 <= a["bottleneck"] < n and a["sentence"] for a in rec["addresses"])
     assert 0 < m["coverage"] <= 1
-    assert m["advice"] and all(x["type"] == "advies" for x in m["advice"])
-    assert m["bouwstenen"] and all(x["type"] == "bouwsteen" for x in m["bouwstenen"])
+    # advice and bouwstenen only where the match decision says they fit (issue 10): maybe none
+    assert all(x["type"] == "advies" for x in m["advice"])
+    assert all(x["type"] == "bouwsteen" for x in m["bouwstenen"])
 
     s = client.get("/api/regions/21/similar", params={"k": 3}).json()     # by number
     assert s["region"] == "drechtsteden" and s["has_plan"] and 1 <= len(s["similar"]) <= 3
@@ -217,10 +218,10 @@ def test_match_returns_recommendations_with_addresses(client):
     assert m["region"] == "drechtsteden" and m["plan"] is None and m["has_plan"]
     assert [b["weight"] for b in m["bottlenecks"]] == [1.0, 2.0]
     assert "stages" in m["bottlenecks"][0]["themes"]
-    assert len(m["recommendations"]) == 6, "k=6 of the 30 candidates of two bottlenecks"
-    assert m["coverage"] == 1.0
+    assert 1 <= len(m["recommendations"]) <= 6, "at most k=6, only practices that match (issue 10)"
+    assert 0 < m["coverage"] <= 1
     covered = {a["bottleneck"] for rec in m["recommendations"] for a in rec["addresses"]}
-    assert covered == {0, 1}
+    assert 0 in covered and covered <= {0, 1}
     for rec in m["recommendations"]:
         assert rec["type"] == "praktijk" and rec["url"] == f"/items/{rec['id']}"
         assert all({"bottleneck", "text", "relevance", "sentence", "reason"} <= set(a) for a in rec["addresses"])
@@ -275,13 +276,14 @@ def test_search_downloads_csv_and_json(client):
 def test_region_and_plan_downloads(client):
     rows = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv"}))
     groups = {r["onderdeel"] for r in rows}
-    assert {"aanbevolen praktijk", "advies", "bouwsteen"} <= groups
+    assert "aanbevolen praktijk" in groups and groups <= {"aanbevolen praktijk", "advies", "bouwsteen",
+                                                          "let op (Falend Vooruit)"}
     assert all(r["helpt bij knelpunten"].startswith("K") for r in rows)
     sim = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv", "lijst": "vergelijkbaar"}))
     assert sim and {"regio", "gelijkenis", "gedeelde thema's"} <= set(sim[0])
     data = client.get("/regios/drechtsteden", params={"formaat": "json", "lijst": "vergelijkbaar"}).json()
     assert [s["name"] for s in data["similar"]] == [r["regio"] for r in sim]
-    plan = _csv(client.get("/plan-toetsen", params=[("knelpunt", "te weinig stageplekken"),
+    plan = _csv(client.get("/plan-toetsen", params=[("knelpunt", "wijkverpleegkundigen verliezen tijd met minutenregistratie"),
                                                      ("knelpunt", "hoge werkdruk in de ggz"), ("formaat", "csv")]))
     assert any(r["onderdeel"] == "aanbevolen praktijk" for r in plan)
     r = client.get("/regios/friesland", params={"formaat": "csv"})
