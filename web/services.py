@@ -23,10 +23,10 @@ own (`heavy()`: HEAVY_WORKERS threads, at most HEAVY_QUEUE requests waiting, els
 cannot take every request thread; the waiting requests keep their thread blocked, which the
 queue bound keeps small.
 
-`locked()`: the Searcher of this branch keeps per-query caches in plain dicts, so the web runs
-one search at a time per Searcher (SEARCHER_THREAD_SAFE = False). The thread-safe Searcher
-(search/ranking.py) needs no lock: setting SEARCHER_THREAD_SAFE = True is the one-line switch
-that removes the global lock, after which searches and plan matches run side by side.
+`locked()`: search.engine.Searcher is safe to share between threads (thread-safe LRU caches,
+encoding serialised inside), so there is no global search lock: SEARCHER_THREAD_SAFE = True
+and `locked()` only hands out the live Searcher. Setting it to False brings back one search at
+a time per Searcher (the measurement with the mechanism off: README, "Belasting").
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from search.duplicates import finder_for
 from search.engine import Searcher
 
 
-SEARCHER_THREAD_SAFE = False     # True once search.engine.Searcher is safe to share between threads
+SEARCHER_THREAD_SAFE = os.environ.get("PRAKTIJKWIJZER_SEARCH_LOCK", "") != "1"   # 1: one search at a time
 HEAVY_WORKERS = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_WORKERS", "1"))  # threads for plan matching, uploads
 HEAVY_QUEUE = 8                  # requests that may wait for them; more get 503 + Retry-After
 HEAVY_RETRY_AFTER = 30           # seconds suggested to a request that found the queue full
