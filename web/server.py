@@ -7,6 +7,7 @@
   this protocol class, no server header, no proxy headers (web.forwarded decides what to trust),
   and `timeout_graceful_shutdown`: on SIGTERM or Ctrl+C, requests in flight get that many
   seconds to finish, then they are cancelled and the server stops.
+* `apply_serving_threads()`: one model thread per request while serving (see there).
 * `run()`: serve until stopped; worker threads that are still busy with a cancelled request
   (CPU-bound work cannot be interrupted) do not keep the process alive: `praktijkwijzer serve`
   then ends the process itself (web.cli.serve).
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import h11
 import uvicorn
@@ -53,6 +55,28 @@ class DutchH11Protocol(H11Protocol):
         cycle = getattr(self, "cycle", None)
         if cycle is not None and type(cycle) is RequestResponseCycle:
             cycle.__class__ = DutchCycle          # same state, Dutch 500 body
+
+
+def serving_threads() -> int | None:
+    """Intra-op threads of the model while serving (PRAKTIJKWIJZER_SERVE_THREADS, default 1;
+    0 keeps the encoder's own setting, one per core). A server gets its parallelism from
+    concurrent requests: with one thread per encoding, searches and a plan match each use a
+    core instead of all of them fighting over every core (measured in `praktijkwijzer bench-web`,
+    README "Belasting": on a busy 2-core machine a query took 57 ms with one thread against
+    1.6 s with two)."""
+    raw = os.environ.get("PRAKTIJKWIJZER_SERVE_THREADS", "1").strip()
+    if not raw.isdigit():
+        raise ValueError(f"PRAKTIJKWIJZER_SERVE_THREADS moet een geheel getal zijn (0 = één per kern), niet '{raw}'.")
+    return int(raw) or None
+
+
+def apply_serving_threads() -> int | None:
+    """Set the model's intra-op threads for serving (after the index was built at start-up)."""
+    n = serving_threads()
+    if n:
+        import torch
+        torch.set_num_threads(n)
+    return n
 
 
 def config(app, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool = False,

@@ -8,8 +8,9 @@
                      p50/p95/p99 and what the flood got (200 / 429 budget / 503 busy)
 
 With the comparison (default) the same is measured with a mechanism off: the flood without
-the per-client budget (PRAKTIJKWIJZER_MATCH_BUDGET=0), and the scaling with one global search
-lock (PRAKTIJKWIJZER_SEARCH_LOCK=1). Targets on a 2-core machine: 4 clients >= 1.6 x the
+the per-client budget (PRAKTIJKWIJZER_MATCH_BUDGET=0), scaling and flood with one global search
+lock (PRAKTIJKWIJZER_SEARCH_LOCK=1) and with the model on every core for each request
+(PRAKTIJKWIJZER_SERVE_THREADS=0). Targets on a 2-core machine: 4 clients >= 1.6 x the
 throughput of 1; p95 at 16 clients <= 1 s; search p95 during the flood <= 1 s. The machine's
 load average is reported beside the figures (other work on the machine changes them).
 """
@@ -133,8 +134,8 @@ def _latency(values: list[float]) -> dict:
             "mean_ms": round(statistics.fmean(values), 1) if values else 0.0}
 
 
-def scaling(port: int, seconds: float, clients=(1, 4, 16)) -> dict:
-    supply, lock = questions(), threading.Lock()
+def scaling(port: int, seconds: float, supply, clients=(1, 4, 16)) -> dict:
+    lock = threading.Lock()
     _search_clients(port, 2, min(5.0, seconds), supply, lock)           # warm-up
     rows = [_search_clients(port, n, seconds, supply, lock) for n in clients]
     base = rows[0]["throughput_rps"] or 1e-9
@@ -150,7 +151,7 @@ def maximal_match_body(n: int) -> bytes:
     return json.dumps({"bottlenecks": bottlenecks}).encode()
 
 
-def flood(port: int, seconds: float, search_clients: int = 4, flooders: int = 2) -> dict:
+def flood(port: int, seconds: float, supply, search_clients: int = 4, flooders: int = 2) -> dict:
     stop = threading.Event()
     outcomes: dict[str, int] = {}
     counter = itertools.count()
@@ -168,7 +169,7 @@ def flood(port: int, seconds: float, search_clients: int = 4, flooders: int = 2)
     for t in threads:
         t.start()
     time.sleep(1.0)                     # the flood is under way
-    result = _search_clients(port, search_clients, seconds, questions(), threading.Lock())
+    result = _search_clients(port, search_clients, seconds, supply, threading.Lock())
     stop.set()
     for t in threads:
         t.join(120)
@@ -180,18 +181,20 @@ def run(db: Path, *, seconds: float = 20.0, compare: bool = True, progress=print
     runs = [("standaard", {}, ("scaling", "flood"))]
     if compare:
         runs += [("zonder budget", {"PRAKTIJKWIJZER_MATCH_BUDGET": "0"}, ("flood",)),
-                 ("met zoekslot", {"PRAKTIJKWIJZER_SEARCH_LOCK": "1"}, ("scaling", "flood"))]
+                 ("met zoekslot", {"PRAKTIJKWIJZER_SEARCH_LOCK": "1"}, ("scaling", "flood")),
+                 ("model op alle kernen", {"PRAKTIJKWIJZER_SERVE_THREADS": "0"}, ("scaling", "flood"))]
     for name, env, phases in runs:
         progress(f"Server starten ({name}) ...")
         server = Server(db, env)
+        supply = questions()            # every question new to this server, across its phases
         try:
             out: dict = {"env": env}
             if "scaling" in phases:
                 progress(f"  zoeken met 1, 4 en 16 gelijktijdige gebruikers ({name}) ...")
-                out["scaling"] = scaling(server.port, seconds)
+                out["scaling"] = scaling(server.port, seconds, supply)
             if "flood" in phases:
                 progress(f"  zoeken terwijl 2 gebruikers maximale planmatches sturen ({name}) ...")
-                out["flood"] = flood(server.port, seconds)
+                out["flood"] = flood(server.port, seconds, supply)
         finally:
             server.stop()
         report[name] = out
@@ -215,7 +218,7 @@ def show(report: dict) -> None:
     con = console()
     con.print(f"Belastingmeting: {report['cpus']} kernen, {report['seconds_per_phase']:g} s per meting, "
               f"load average vooraf {report['load_before']}, achteraf {report['load_after']}.")
-    for name in ("standaard", "met zoekslot"):
+    for name in ("standaard", "met zoekslot", "model op alle kernen"):
         if name in report and "scaling" in report[name]:
             t = Table(title=f"Zoeken (GET /api/search, steeds een nieuwe vraag) — {name}", title_justify="left")
             for col in ("gebruikers", "aanvragen/s", "x 1 gebruiker", "p50 ms", "p95 ms", "p99 ms", "fouten"):
@@ -227,7 +230,7 @@ def show(report: dict) -> None:
     t = Table(title="Zoeken (4 gebruikers) terwijl 2 gebruikers maximale planmatches sturen", title_justify="left")
     for col in ("server", "aanvragen/s", "p50 ms", "p95 ms", "p99 ms", "planmatches: antwoorden"):
         t.add_column(col, justify="right")
-    for name in ("standaard", "zonder budget", "met zoekslot"):
+    for name in ("standaard", "zonder budget", "met zoekslot", "model op alle kernen"):
         if name in report and "flood" in report[name]:
             f = report[name]["flood"]
             s = f["search"]

@@ -90,15 +90,16 @@ def _port_free(host: str, port: int) -> bool:
 def cmd_serve(args) -> int:
     from kb.db import SchemaTooNew
     from web.app import create_app
-    from web.forwarded import ProxySettingError, trusted_proxies
-    from web.server import run
+    from web.forwarded import trusted_proxies
+    from web.server import apply_serving_threads, run, serving_threads
     con = console()
     if not 0 <= args.stoptijd <= 3600:
         con.print("[bold red]Fout:[/] --stoptijd moet tussen 0 en 3600 seconden liggen.")
         return EXIT_INVALID
     try:
         trusted_proxies()
-    except ProxySettingError as err:
+        serving_threads()
+    except ValueError as err:           # ProxySettingError too
         con.print(f"[bold red]Fout:[/] {err}")
         return EXIT_INVALID
     if not 0 < args.port < 65536:
@@ -119,6 +120,7 @@ def cmd_serve(args) -> int:
         task = bar.add_task("Zoekfunctie starten", total=1)
         app.state.services.searcher()            # load now, so the first visitor does not wait
         bar.update(task, completed=1)
+    apply_serving_threads()
     host = f"[{args.host}]" if ":" in args.host else args.host
     con.print(f"Praktijkwijzer draait op [bold]http://{host}:{args.port}[/] (API: http://{host}:{args.port}/docs). "
               "Stoppen: Ctrl+C.")
