@@ -13,8 +13,29 @@ import sqlite3
 from dataclasses import dataclass
 
 from kb.plans import Plan, plans_signature
+from search.engine import QueryError, check_query
 from search.plans import MatchResult, match_plan, similar_regions
 from search.similar import similar_to_plan as _similar_to_plan
+
+
+ENCODE_STEP = 4          # bottlenecks per model call while a plan is prepared
+
+
+def _encode_in_steps(searcher, plan: Plan) -> None:
+    """Encode the plan's bottlenecks a few at a time before matching (the Searcher caches the
+    vectors), so that the model, which encodes one call at a time, is free for the searches of
+    other visitors between the steps instead of being taken for seconds by a plan of 40 long
+    bottlenecks."""
+    texts = []
+    for b in plan.bottlenecks:
+        texts.append(b.text)
+        try:
+            texts.append(check_query(b.text))
+        except QueryError:
+            pass
+    texts = list(dict.fromkeys(texts))
+    for i in range(0, len(texts), ENCODE_STEP):
+        searcher.encode_queries(texts[i:i + ENCODE_STEP])
 
 
 def _plan_key(plan: Plan) -> tuple:
@@ -26,6 +47,7 @@ def match(services, plan: Plan, *, k: int = 10) -> MatchResult:
     searcher = services.searcher()
 
     def compute():
+        _encode_in_steps(searcher, plan)
         with services.locked(searcher):
             return match_plan(searcher, plan, k=k)
     return services.cached(("match", k, *_plan_key(plan)), lambda: services.heavy(compute), owner=searcher)
@@ -49,6 +71,7 @@ def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 
     searcher = services.searcher()
 
     def compute():
+        _encode_in_steps(searcher, plan)
         with services.locked(searcher):
             return _similar_to_plan(searcher, conn, plan, k=k)
     return services.cached(("similar-plan", k, *_plan_key(plan), plans_signature(conn)),

@@ -10,7 +10,8 @@ ENGLISH = re.compile(r"\b(the|error|errors|invalid|field required|should|input|e
                      r"unprocessable|too large|must be|cannot|could not)\b", re.I)
 DUTCH = {"de", "het", "een", "is", "niet", "geen", "van", "moet", "mag", "op", "in", "te", "en", "voor", "zijn",
          "dit", "deze", "er", "bij", "of", "met", "waarde", "verwacht", "vul", "geef", "kies", "tekst", "veld",
-         "probeer", "opnieuw", "hoogstens", "minstens", "aanvraag", "bestaat", "pagina", "gebruik", "knelpunt"}
+         "probeer", "opnieuw", "hoogstens", "minstens", "aanvraag", "bestaat", "pagina", "gebruik", "knelpunt",
+         "onbekende", "regio", "ongeldige", "getal", "inhoud"}
 FRAMEWORK_TEXTS = ("Internal Server Error", "There was an error", "Field required", "Input should", "Not Found",
                    "Method Not Allowed", "Traceback", "Invalid HTTP", "JSON decode error", "validation error",
                    "Unprocessable", "Expecting value")
@@ -30,9 +31,9 @@ def _unquoted(text: str) -> str:
 
 
 def looks_dutch(text: str) -> bool:
-    plain = _unquoted(text)
-    words = set(re.findall(r"[a-zà-ÿ]+", plain.lower()))
-    return bool(words & DUTCH) and not ENGLISH.search(plain)
+    """Dutch words in the message, and no English ones outside what it quotes of the input."""
+    words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
+    return bool(words & DUTCH) and not ENGLISH.search(_unquoted(text))
 
 
 def check_error_body(response, path: str = "") -> dict:

@@ -9,8 +9,9 @@
 
 With the comparison (default) the same is measured with a mechanism off: the flood without
 the per-client budget (PRAKTIJKWIJZER_MATCH_BUDGET=0), scaling and flood with one global search
-lock (PRAKTIJKWIJZER_SEARCH_LOCK=1) and with the model on every core for each request
-(PRAKTIJKWIJZER_SERVE_THREADS=0). Targets on a 2-core machine: 4 clients >= 1.6 x the
+lock (PRAKTIJKWIJZER_SEARCH_LOCK=1), with the model on every core for each request
+(PRAKTIJKWIJZER_SERVE_THREADS=0), and the scaling without encoding concurrent questions
+together (PRAKTIJKWIJZER_BATCH=0). Targets on a 2-core machine: 4 clients >= 1.6 x the
 throughput of 1; p95 at 16 clients <= 1 s; search p95 during the flood <= 1 s. The machine's
 load average is reported beside the figures (other work on the machine changes them).
 """
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from web.cli.bench_web import QUERIES, _percentile
+from web.cli.bench_web import QUERIES, percentile
 from web.cli.common import CliError, connect_db, console, db_location, print_json
 
 SUFFIXES = ["in de regio", "bij kleine organisaties", "voor jongeren", "in de ouderenzorg", "in de ggz",
@@ -129,8 +130,8 @@ def _search_clients(port: int, n: int, seconds: float, supply, lock: threading.L
 
 
 def _latency(values: list[float]) -> dict:
-    return {"p50_ms": round(_percentile(values, 50), 1), "p95_ms": round(_percentile(values, 95), 1),
-            "p99_ms": round(_percentile(values, 99), 1),
+    return {"p50_ms": round(percentile(values, 50), 1), "p95_ms": round(percentile(values, 95), 1),
+            "p99_ms": round(percentile(values, 99), 1),
             "mean_ms": round(statistics.fmean(values), 1) if values else 0.0}
 
 
@@ -182,7 +183,8 @@ def run(db: Path, *, seconds: float = 20.0, compare: bool = True, progress=print
     if compare:
         runs += [("zonder budget", {"PRAKTIJKWIJZER_MATCH_BUDGET": "0"}, ("flood",)),
                  ("met zoekslot", {"PRAKTIJKWIJZER_SEARCH_LOCK": "1"}, ("scaling", "flood")),
-                 ("model op alle kernen", {"PRAKTIJKWIJZER_SERVE_THREADS": "0"}, ("scaling", "flood"))]
+                 ("model op alle kernen", {"PRAKTIJKWIJZER_SERVE_THREADS": "0"}, ("scaling", "flood")),
+                 ("zonder bundelen", {"PRAKTIJKWIJZER_BATCH": "0"}, ("scaling",))]
     for name, env, phases in runs:
         progress(f"Server starten ({name}) ...")
         server = Server(db, env)
@@ -218,7 +220,7 @@ def show(report: dict) -> None:
     con = console()
     con.print(f"Belastingmeting: {report['cpus']} kernen, {report['seconds_per_phase']:g} s per meting, "
               f"load average vooraf {report['load_before']}, achteraf {report['load_after']}.")
-    for name in ("standaard", "met zoekslot", "model op alle kernen"):
+    for name in ("standaard", "met zoekslot", "model op alle kernen", "zonder bundelen"):
         if name in report and "scaling" in report[name]:
             t = Table(title=f"Zoeken (GET /api/search, steeds een nieuwe vraag) — {name}", title_justify="left")
             for col in ("gebruikers", "aanvragen/s", "x 1 gebruiker", "p50 ms", "p95 ms", "p99 ms", "fouten"):

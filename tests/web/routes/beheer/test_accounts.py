@@ -164,8 +164,10 @@ def test_the_answer_is_the_same_for_known_unknown_and_throttled_names(app):
         answers[name] = ({re.search(r'id="inlog-fout">([^<]+)<', r.text).group(1) for r, _ in runs},
                          statistics.median(t for _, t in runs))
     assert answers["cora"][0] == answers["niemand-bekend"][0] == {"Gebruikersnaam of wachtwoord is onjuist."}
-    for c in (known, unknown):                # now both (address, name) pairs must wait
-        timed(c, "cora" if c is known else "niemand-bekend")
+    conn = db(app)                            # now both (address, name) pairs must wait a minute or more
+    for client, name in (("192.0.2.1", "cora"), ("192.0.2.2", "niemand-bekend")):
+        for _ in range(6):
+            throttle.record_failure(conn, client, name, now=time.time())
     throttled = [timed(c, n) for c, n in ((known, "cora"), (unknown, "niemand-bekend")) for _ in range(2)]
     assert {r.status_code for r, _ in throttled} == {429}
     assert len({re.sub(r"\d+", "N", r.text.split('id="inlog-fout">')[1].split("<")[0]) for r, _ in throttled}) == 1
