@@ -27,7 +27,7 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable
 
@@ -42,8 +42,6 @@ ROLES = ("curator", "beheerder")
 ROLE_LABELS = {"curator": "Curator", "beheerder": "Beheerder"}
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024            # argon2 hashes anything, but there is no reason to accept megabytes
-MAX_FAILURES = 5               # legacy `authenticate` only (hard lock per account; see there)
-LOCK_MINUTES = 5
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 GENERIC_FAILURE = "Gebruikersnaam of wachtwoord is onjuist."
 SESSION_IDLE_MINUTES = 60      # a session without requests for this long ends
@@ -73,8 +71,6 @@ class User:
     role: str
     active: bool
     created_at: str
-    failed_logins: int = 0
-    locked_until: str | None = None
 
     @property
     def is_beheerder(self) -> bool:
@@ -101,14 +97,16 @@ def account_event(conn: sqlite3.Connection, actor: str, action: str, username: s
                  (now(), actor, action, username, json.dumps(details or {}, ensure_ascii=False)))
 
 
-def account_events(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
+def account_events(conn: sqlite3.Connection, limit: int = 200, *, username: str | None = None) -> list[dict]:
+    """The newest account events (of one account when `username` is given)."""
+    where, args = ("WHERE username = ?", (normalize_username(username),)) if username is not None else ("", ())
     return [dict(r) | {"details": json.loads(r["details"])} for r in conn.execute(
-        "SELECT * FROM account_events ORDER BY id DESC LIMIT ?", (limit,))]
+        f"SELECT * FROM account_events {where} ORDER BY id DESC LIMIT ?", (*args, limit))]
 
 
 def _user(row: sqlite3.Row) -> User:
     return User(id=row["id"], username=row["username"], role=row["role"], active=bool(row["active"]),
-                created_at=row["created_at"], failed_logins=row["failed_logins"], locked_until=row["locked_until"])
+                created_at=row["created_at"])
 
 
 def normalize_username(name: str) -> str:
@@ -181,8 +179,7 @@ def set_active(conn: sqlite3.Connection, username: str, active: bool, *, actor: 
             return u
         if not active and u.role == "beheerder" and _active_beheerders(conn) <= 1:
             raise AuthError("Dit is de laatste actieve beheerder; maak eerst een andere beheerder aan.")
-        conn.execute("UPDATE users SET active = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
-                     (int(active), u.id))
+        conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), u.id))
         account_event(conn, actor, "user_enable" if active else "user_disable", u.username)
         if not active:
             _end_sessions(conn, u, actor=actor, reason="user_disable")
@@ -208,7 +205,7 @@ def set_password(conn: sqlite3.Connection, username: str, password: str, *, acto
                  keep_session: str | None = None) -> User:
     """A new password (the user's own change, a beheerder's reset, or `users wachtwoord`). Ends
     every session of the account except `keep_session` (the token of the user who changes their
-    own password and stays logged in), and lifts throttles and the legacy lock of the account."""
+    own password and stays logged in), and lifts the account's login throttles."""
     name = normalize_username(username)
     check_password(password, name)
     pw_hash = hasher().hash(password)
@@ -216,8 +213,7 @@ def set_password(conn: sqlite3.Connection, username: str, password: str, *, acto
         u = get_user(conn, name)
         if u is None:
             raise AuthError(f"Gebruiker '{name}' bestaat niet.")
-        conn.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
-                     (pw_hash, u.id))
+        conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (pw_hash, u.id))
         account_event(conn, actor, "user_password", u.username)
         _end_sessions(conn, u, actor=actor, reason="user_password", keep=keep_session)
         throttle.lift(conn, username=u.username)
@@ -233,14 +229,13 @@ def reset_password(conn: sqlite3.Connection, username: str, *, actor: str, passw
 
 
 def lift_throttle(conn: sqlite3.Connection, username: str, *, actor: str) -> int:
-    """A beheerder lifts the login back-off of an account (from every address) and its legacy
-    lock. Returns the number of throttle records removed."""
+    """A beheerder lifts the login back-off of an account (from every address). Returns the
+    number of throttle records removed."""
     with transaction(conn):
         u = get_user(conn, username)
         if u is None:
             raise AuthError(f"Gebruiker '{normalize_username(username)}' bestaat niet.")
         n = throttle.lift(conn, username=u.username)
-        conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (u.id,))
         account_event(conn, actor, "throttle_lifted", u.username, {"records": n})
     return n
 
@@ -251,70 +246,6 @@ def throttle_status(conn: sqlite3.Connection, username: str, *, clock: Clock = t
     if st["blocked_until"] is not None:
         st["blocked_until"] = _iso(st["blocked_until"])
     return st
-
-
-def _parse(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
-def _minutes(delta: timedelta) -> str:
-    m = max(1, -(-int(delta.total_seconds()) // 60))
-    return "1 minuut" if m == 1 else f"{m} minuten"
-
-
-def authenticate(conn: sqlite3.Connection, username: str, password: str, *,
-                 clock: callable = lambda: datetime.now(timezone.utc)) -> User:
-    """Legacy, kept only until web/ calls `login`: counts failures per account and locks it
-    for LOCK_MINUTES after MAX_FAILURES failures in a row, which lets anyone lock a known
-    account and tells which names exist. Use `login` (per-address back-off, same answer for
-    every name). The user for these credentials, or AuthError (Dutch)."""
-    name = normalize_username(username)
-    password = password or ""
-    row = conn.execute("SELECT * FROM users WHERE username = ?", (name,)).fetchone() if name else None
-    if row is None or len(password) > MAX_PASSWORD:
-        try:
-            hasher().verify(_dummy_hash(), password[:MAX_PASSWORD])
-        except VerificationError:
-            pass
-        raise AuthError(GENERIC_FAILURE)
-    u = _user(row)
-    t = clock()
-    if u.locked_until and _parse(u.locked_until) > t:
-        raise AuthError(f"Te veel mislukte pogingen. Dit account is tijdelijk geblokkeerd; probeer het over "
-                        f"{_minutes(_parse(u.locked_until) - t)} opnieuw.")
-    try:
-        hasher().verify(row["password_hash"], password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        with transaction(conn):
-            account_event(conn, u.username, "login_failed", u.username)
-            failures = conn.execute("SELECT failed_logins FROM users WHERE id = ?", (u.id,)).fetchone()[0] + 1
-            locked = None
-            if failures >= MAX_FAILURES:
-                locked = (t + timedelta(minutes=LOCK_MINUTES)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                failures = 0
-                account_event(conn, "systeem", "user_locked", u.username, {"minutes": LOCK_MINUTES})
-            conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", (failures, locked, u.id))
-        if locked:
-            raise AuthError(f"Te veel mislukte pogingen. Dit account is {LOCK_MINUTES} minuten geblokkeerd.")
-        raise AuthError(GENERIC_FAILURE)
-    if not u.active:
-        raise AuthError("Dit account is uitgeschakeld. Neem contact op met een beheerder.")
-    updates: dict = {}
-    if u.failed_logins or u.locked_until:
-        updates.update(failed_logins=0, locked_until=None)
-    if hasher().check_needs_rehash(row["password_hash"]):
-        updates["password_hash"] = hasher().hash(password)
-    with transaction(conn):
-        if updates:
-            sets = ", ".join(f"{k} = ?" for k in updates)
-            conn.execute(f"UPDATE users SET {sets} WHERE id = ?", [*updates.values(), u.id])
-        account_event(conn, u.username, "login", u.username)
-    return get_user(conn, name)
-
-
-def user_by_id(conn: sqlite3.Connection, user_id: int) -> User | None:
-    row = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-    return _user(row) if row else None
 
 
 # ---------------------------------------------------------------- logging in (throttled)
@@ -344,7 +275,7 @@ def _verify(pw_hash: str, password: str) -> bool:
 
 
 def login(conn: sqlite3.Connection, username: str, password: str, *, client: str,
-          clock: Clock = time.time) -> User:
+          clock: Clock = time.time, event: str = "login") -> User:
     """The active user for these credentials, or AuthError (Dutch): GENERIC_FAILURE for a wrong
     password or an unknown name, LoginThrottled while this address must wait (for this name or
     overall), "uitgeschakeld" only with the right password of a disabled account.
@@ -353,7 +284,8 @@ def login(conn: sqlite3.Connection, username: str, password: str, *, client: str
     forwarded address). Always exactly one argon2 verification, also for unknown names, too long
     passwords and throttled attempts, so the answer takes as long in every case. An attempt
     while throttled is refused without being counted; a failure counts for (client, name) and
-    for the client; a success resets only (client, name)."""
+    for the client; a success resets only (client, name). `event` names the audit event of a
+    success ("password_check" when a logged-in user confirms their password to change it)."""
     name = normalize_username(username)[:200].encode("utf-8", "replace").decode("utf-8")
     password = password or ""
     t = clock()
@@ -377,7 +309,7 @@ def login(conn: sqlite3.Connection, username: str, password: str, *, client: str
     with transaction(conn):
         if hasher().check_needs_rehash(row["password_hash"]):
             conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hasher().hash(password), u.id))
-        account_event(conn, u.username, "login", u.username, {"adres": throttle.client_key(client)})
+        account_event(conn, u.username, event, u.username, {"adres": throttle.client_key(client)})
     return get_user(conn, name)
 
 

@@ -1,7 +1,8 @@
 """The web application: `create_app()` -> FastAPI with the pages, the JSON API, the API
 documentation, the curation pages and static files.
 
-    app.state.services   web.services.Services (database, encoder, live Searcher, refresh())
+    app.state.services   web.services.Services (database, encoder, live Searcher, refresh(), heavy pool)
+    app.state.match_budget  web.budget.TokenBucket: what each client address may still ask of /api/match
     web.routes           one router per module: pages, regions, plans, api, docs, beheer/*
     web.templating       the Jinja2 environment (base.html with blocks title, content, nav_extra)
 """
@@ -21,6 +22,8 @@ from index.store import index_dir_for
 from ingest.upload import MAX_UPLOAD_BYTES
 from kb.paths import database_path
 from web import errors
+from web.budget import match_budget
+from web.forwarded import trusted_proxies
 from web.messages import STATUS_TEXT, error_body
 from web.middleware import BodyLimit, SecurityHeaders
 from web.routes import api, docs, pages, plans, regions
@@ -52,6 +55,8 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
                   docs_url=None, redoc_url=None,           # served offline by web.routes.docs
                   openapi_tags=[{"name": "API", "description": "Zoeken, kennisitems, regio's en planmatching"}])
     app.state.services = services
+    app.state.match_budget = match_budget()       # per client address (web.budget)
+    trusted_proxies()                             # a wrong PRAKTIJKWIJZER_TRUSTED_PROXIES fails at start
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     for module in (pages, regions, plans, api, login, entries, imports, users):

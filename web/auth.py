@@ -1,15 +1,20 @@
-"""Logging in for curators and beheerders: signed session cookies, CSRF tokens, throttling.
+"""Logging in for curators and beheerders: server-side sessions, CSRF tokens, the login route's
+answers.
 
-* The session is a cookie signed with itsdangerous (HttpOnly, SameSite=Lax, Secure when the
-  site runs on https or PRAKTIJKWIJZER_SECURE_COOKIES=1), valid for SESSION_HOURS. It holds
-  the user id, a CSRF token and a fingerprint of the password hash: changing a password or
-  disabling an account ends every session at once (checked on every request).
+* A session lives in the database (kb.users: create_session / session_user / end_session).
+  The browser holds its random token in a cookie signed with itsdangerous (HttpOnly,
+  SameSite=Lax, Secure when the site runs on https or PRAKTIJKWIJZER_SECURE_COOKIES=1).
+  Every request looks the token up (`current_user`), so logout, a password change, disabling
+  an account and a beheerder's "log out everywhere" end the session for every copy of the
+  cookie at once; a session also ends after kb.users.SESSION_IDLE_MINUTES without requests
+  and kb.users.SESSION_MAX_HOURS after login.
 * The signing key comes from PRAKTIJKWIJZER_SECRET, or is generated once and kept next to the
   database (`<db>.secret`, mode 0600). There is no key in the code.
-* Every POST carries the session's CSRF token in the form field `csrf_token`; anonymous
-  visitors of the login page get a pre-session cookie that holds one.
-* Throttling: kb.users locks an account after repeated failures; in addition one client
-  address gets at most IP_MAX_FAILURES failed logins per IP_WINDOW seconds.
+* Every POST carries a CSRF token in the form field `csrf_token`: for a session it is derived
+  from the session token (HMAC with the signing key), so it changes at every login and dies
+  with the session; anonymous visitors of the login page get a pre-session cookie holding one.
+* Login throttling (per client address and per (address, name), with exponential back-off)
+  is kb.throttle's, called through kb.users.login; the client address is web.forwarded's.
 
 Route protection: the dependencies `current_user`, `require_curator`, `require_beheerder`
 and (for POST) `curator_post` / `beheerder_post`, which also check the CSRF token. They raise
@@ -18,33 +23,31 @@ JSON answer (API, JSON clients), a redirect to the login page (HTML GET), or a 4
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
 import secrets
 import threading
-import time
-from collections import deque
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from kb.credentials import password_hash
-from kb.users import User, user_by_id
+from kb.users import SESSION_MAX_HOURS, User, session_user
+from web.forwarded import client_address
 from web.errors import html_error
 
 SESSION_COOKIE = "pw_sessie"
-SESSION_HOURS = 8
+SESSION_HOURS = SESSION_MAX_HOURS
 CSRF_FIELD = "csrf_token"
-IP_MAX_FAILURES = 20
-IP_WINDOW = 600
 LOGIN_PATH = "/beheer/inloggen"
-_SALT = "praktijkwijzer-sessie-v1"
+_SALT = "praktijkwijzer-sessie-v2"
 
 
 class LoginRequired(Exception):
@@ -99,13 +102,12 @@ def secret_key(db_path: Path) -> str:
         return value
 
 
+def _secret(request: Request) -> str:
+    return secret_key(request.app.state.services.db_path)
+
+
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    services = request.app.state.services
-    return URLSafeTimedSerializer(secret_key(services.db_path), salt=_SALT)
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+    return URLSafeTimedSerializer(_secret(request), salt=_SALT)
 
 
 def secure_cookies(request: Request) -> bool:
@@ -120,7 +122,8 @@ def secure_cookies(request: Request) -> bool:
 # ---------------------------------------------------------------- reading the session
 
 def session_data(request: Request) -> dict:
-    """The verified cookie contents ({} when absent, tampered with or expired)."""
+    """The verified cookie contents ({} when absent, tampered with or older than SESSION_HOURS):
+    {"s": session token} after login, {"c": CSRF token} before."""
     cached = getattr(request.state, "pw_session", None)
     if cached is not None:
         return cached
@@ -129,37 +132,45 @@ def session_data(request: Request) -> dict:
     if raw:
         try:
             loaded = _serializer(request).loads(raw, max_age=SESSION_HOURS * 3600)
-            data = loaded if isinstance(loaded, dict) else {}
-        except (BadSignature, ValueError, TypeError):
+            data = {k: v for k, v in loaded.items() if k in ("s", "c") and isinstance(v, str)} \
+                if isinstance(loaded, dict) else {}
+        except (BadSignature, ValueError, TypeError, UnicodeError):
             data = {}
     request.state.pw_session = data
     return data
 
 
+def session_token(request: Request) -> str | None:
+    """The server-side session token this request carries (valid or not), or None."""
+    return session_data(request).get("s")
+
+
 def current_user(request: Request) -> User | None:
-    """The logged-in, active user of this request, or None."""
+    """The logged-in, active user of this request, or None (looked up in the database on every
+    request: an ended session is refused at once)."""
     if hasattr(request.state, "pw_user"):
         return request.state.pw_user
-    user = None
-    data = session_data(request)
-    if data.get("u"):
-        conn = request.app.state.services.conn()
-        u = user_by_id(conn, int(data["u"]))
-        if u is not None and u.active:
-            pw_hash = password_hash(conn, u.id)
-            if pw_hash and hmac.compare_digest(_fingerprint(pw_hash), str(data.get("p", ""))):
-                user = u
+    token = session_token(request)
+    user = session_user(request.app.state.services.conn(), token) if token else None
     request.state.pw_user = user
     return user
 
 
+def _derived_csrf(request: Request, token: str) -> str:
+    mac = hmac.new(_secret(request).encode(), b"csrf\n" + token.encode("ascii", "replace"), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:24]).decode("ascii")
+
+
 def csrf_token(request: Request) -> str:
-    """The CSRF token of this session (or pre-session); created if there is none yet."""
+    """The CSRF token of this session (derived from its token) or pre-session (created if there
+    is none yet)."""
     data = session_data(request)
+    if data.get("s"):
+        return _derived_csrf(request, data["s"])
     token = data.get("c")
     if not token:
         token = secrets.token_urlsafe(32)
-        request.state.pw_session = {**data, "c": token}
+        request.state.pw_session = {"c": token}
         request.state.pw_new_cookie = True
     return token
 
@@ -173,25 +184,28 @@ def apply_cookie(request: Request, response: Response) -> Response:
     return response
 
 
-def login_session(request: Request, response: Response, user: User) -> None:
-    """A fresh session for `user` (new CSRF token: no session fixation)."""
-    pw_hash = password_hash(request.app.state.services.conn(), user.id)
-    data = {"u": user.id, "p": _fingerprint(pw_hash), "c": secrets.token_urlsafe(32), "t": int(time.time())}
-    request.state.pw_session = data
+def start_session(request: Request, response: Response, user: User, token: str) -> None:
+    """Put a new server-side session (kb.users.create_session's token) in the cookie. A new
+    token means a new CSRF token: no session fixation."""
+    request.state.pw_session = {"s": token}
     request.state.pw_user = user
     request.state.pw_new_cookie = True
     apply_cookie(request, response)
 
 
 def logout_session(request: Request, response: Response) -> None:
+    """Remove the cookie (the caller ends the session itself with kb.users.end_session)."""
+    request.state.pw_new_cookie = False
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request))
 
 
 # ---------------------------------------------------------------- checks
 
-def check_csrf(request: Request, submitted: str | None) -> None:
-    expected = session_data(request).get("c")
-    if not expected or not submitted or not hmac.compare_digest(str(expected), str(submitted)):
+def check_csrf(request: Request, submitted) -> None:
+    data = session_data(request)
+    expected = _derived_csrf(request, data["s"]) if data.get("s") else data.get("c")
+    if not expected or not isinstance(submitted, str) or not submitted.isascii() \
+            or not hmac.compare_digest(expected, submitted):
         raise CsrfError()
 
 
@@ -211,7 +225,7 @@ def require_beheerder(request: Request) -> User:
 
 
 async def _post(request: Request, check: Callable[[Request], User]) -> User:
-    user = check(request)
+    user = await run_in_threadpool(check, request)          # a database look-up
     form = await request.form()
     request.state.form = form
     check_csrf(request, form.get(CSRF_FIELD))
@@ -228,50 +242,9 @@ async def beheerder_post(request: Request) -> User:
     return await _post(request, require_beheerder)
 
 
-# ---------------------------------------------------------------- login throttling per client address
-
-class Throttle:
-    """At most `limit` failures per `window` seconds per key (client address)."""
-
-    def __init__(self, limit: int = IP_MAX_FAILURES, window: int = IP_WINDOW):
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def blocked_for(self, key: str) -> int:
-        """Seconds until `key` may try again (0: now)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._recent(key, now)
-            return int(q[0] + self.window - now) + 1 if len(q) >= self.limit else 0
-
-    def failure(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-            if len(self._failures) > 10_000:        # bounded memory under a distributed attack
-                self._failures = {k: v for k, v in self._failures.items() if v}
-
-    def success(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
-def throttle(request: Request) -> Throttle:
-    t = getattr(request.app.state, "login_throttle", None)
-    if t is None:
-        t = Throttle()
-        request.app.state.login_throttle = t
-    return t
-
-
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "onbekend"
+    """The client address (web.forwarded: behind a trusted proxy, the forwarded one)."""
+    return client_address(request)
 
 
 # ---------------------------------------------------------------- turning the exceptions into answers

@@ -42,18 +42,33 @@ async def validation_handler(request: Request, exc: RequestValidationError):
     return html_error(request, 422, summary(items))
 
 
+# Details that Starlette and FastAPI write themselves, in English; replaced by Dutch ones.
+ENGLISH_DETAILS = {
+    "There was an error parsing the body": "De inhoud van de aanvraag kon niet worden gelezen: het is geen geldig "
+                                           "formulier of geldige JSON.",
+}
+_ENGLISH = {"Not Found", "Method Not Allowed", "Bad Request", "Internal Server Error", "Forbidden", "Unauthorized",
+            "Request Entity Too Large", "Content Too Large", "Unsupported Media Type", "Unprocessable Entity",
+            "Unprocessable Content", "Too Many Requests", "Service Unavailable", "Not Acceptable",
+            "Length Required", "Request Header Fields Too Large"}
+
+
 async def http_handler(request: Request, exc: StarletteHTTPException):
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail and not _english(exc.detail) else None
-    message = detail or STATUS_TEXT.get(exc.status_code, "Er ging iets mis.")
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else None
+    if detail in ENGLISH_DETAILS:
+        message = ENGLISH_DETAILS[detail]
+    elif detail and not _english(detail):
+        message = detail
+    else:
+        message = STATUS_TEXT.get(exc.status_code, "Er ging iets mis.")
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
 def _english(text: str) -> bool:
     """Starlette's own details ('Not Found', 'Method Not Allowed') are replaced by Dutch ones."""
-    return text in {"Not Found", "Method Not Allowed", "Bad Request", "Internal Server Error", "Forbidden",
-                    "Unauthorized", "Request Entity Too Large", "Content Too Large", "Unsupported Media Type",
-                    "Unprocessable Entity", "Unprocessable Content", "Too Many Requests", "Service Unavailable"}
+    return text in _ENGLISH
 
 
 async def unavailable_handler(request: Request, exc: Exception):
-    return error_response(request, 503, str(exc))
+    retry = getattr(exc, "retry_after", None)
+    return error_response(request, 503, str(exc), headers={"Retry-After": str(retry)} if retry else None)

@@ -3,7 +3,9 @@ match is grouped for the pages.
 
 Plan matching and region comparison encode every bottleneck and run several searches per
 bottleneck, so their results are kept per live Searcher (Services.cached) and keyed by the
-plan's content: a saved or edited plan is matched again, an unchanged one is not.
+plan's content: a saved or edited plan is matched again, an unchanged one is not. A result
+that is not cached is computed in the bounded pool for heavy work (Services.heavy), never in
+the threads that serve searches.
 """
 from __future__ import annotations
 
@@ -11,8 +13,29 @@ import sqlite3
 from dataclasses import dataclass
 
 from kb.plans import Plan, plans_signature
+from search.engine import QueryError, check_query
 from search.plans import MatchResult, match_plan, similar_regions
 from search.similar import similar_to_plan as _similar_to_plan
+
+
+ENCODE_STEP = 4          # bottlenecks per model call while a plan is prepared
+
+
+def _encode_in_steps(searcher, plan: Plan) -> None:
+    """Encode the plan's bottlenecks a few at a time before matching (the Searcher caches the
+    vectors), so that the model, which encodes one call at a time, is free for the searches of
+    other visitors between the steps instead of being taken for seconds by a plan of 40 long
+    bottlenecks."""
+    texts = []
+    for b in plan.bottlenecks:
+        texts.append(b.text)
+        try:
+            texts.append(check_query(b.text))
+        except QueryError:
+            pass
+    texts = list(dict.fromkeys(texts))
+    for i in range(0, len(texts), ENCODE_STEP):
+        searcher.encode_queries(texts[i:i + ENCODE_STEP])
 
 
 def _plan_key(plan: Plan) -> tuple:
@@ -24,9 +47,10 @@ def match(services, plan: Plan, *, k: int = 10) -> MatchResult:
     searcher = services.searcher()
 
     def compute():
+        _encode_in_steps(searcher, plan)
         with services.locked(searcher):
             return match_plan(searcher, plan, k=k)
-    return services.cached(("match", k, *_plan_key(plan)), compute, owner=searcher)
+    return services.cached(("match", k, *_plan_key(plan)), lambda: services.heavy(compute), owner=searcher)
 
 
 def similar(services, conn: sqlite3.Connection, region_id: str, *, k: int = 5) -> dict:
@@ -36,7 +60,8 @@ def similar(services, conn: sqlite3.Connection, region_id: str, *, k: int = 5) -
     def compute():
         with services.locked(searcher):
             return similar_regions(searcher, conn, region_id, k=k)
-    return services.cached(("similar", region_id, k, plans_signature(conn)), compute, owner=searcher)
+    return services.cached(("similar", region_id, k, plans_signature(conn)), lambda: services.heavy(compute),
+                           owner=searcher)
 
 
 def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 5) -> list[dict]:
@@ -46,9 +71,11 @@ def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 
     searcher = services.searcher()
 
     def compute():
+        _encode_in_steps(searcher, plan)
         with services.locked(searcher):
             return _similar_to_plan(searcher, conn, plan, k=k)
-    return services.cached(("similar-plan", k, *_plan_key(plan), plans_signature(conn)), compute, owner=searcher)
+    return services.cached(("similar-plan", k, *_plan_key(plan), plans_signature(conn)),
+                           lambda: services.heavy(compute), owner=searcher)
 
 
 @dataclass

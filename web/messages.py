@@ -24,6 +24,23 @@ STATUS_TEXT = {
     503: "De dienst is tijdelijk niet beschikbaar. Probeer het later opnieuw.",
 }
 
+MAX_JSON_DEPTH = 20              # web.jsonbody's bounds, named here for the messages
+MAX_INT_DIGITS = 100
+JSON_BODY_MESSAGES = {           # why web.jsonbody refused a JSON body (shown as they are)
+    "utf8": "De inhoud is geen geldige UTF-8-tekst.",
+    "constant": "NaN en Infinity zijn in JSON geen getallen; gebruik een eindig getal.",
+    "infinite": "Het getal {value} is te groot; gebruik een eindig getal.",
+    "int": f"Een geheel getal mag hoogstens {MAX_INT_DIGITS} cijfers hebben.",
+    "depth": f"De JSON is te diep genest (hoogstens {MAX_JSON_DEPTH} niveaus).",
+    "surrogate": "De tekst bevat een ongeldig teken (een losse UTF-16-surrogaat, zoals \\ud800); "
+                 "stuur geldige Unicode-tekst.",
+}
+
+
+def is_body_message(text: str) -> bool:
+    return text in JSON_BODY_MESSAGES.values() or (text.startswith("Het getal ") and text.endswith("eindig getal."))
+
+
 FIELD_NAMES = {"q": "zoekvraag", "k": "aantal", "limit": "aantal", "offset": "begin", "page": "pagina",
                "pagina": "pagina", "bottlenecks": "knelpunten", "weights": "gewichten", "region": "regio",
                "regio": "regio", "text": "tekst", "weight": "gewicht", "type": "soort", "label": "label",
@@ -73,7 +90,8 @@ def dutch_message(err: dict) -> str:
     if t in ("dict_type", "model_type", "model_attributes_type"):
         return "Verwacht een object met velden."
     if t == "json_invalid":
-        return "De inhoud is geen geldige JSON."
+        e = str(ctx.get("error") or "")
+        return e if is_body_message(e) else "De inhoud is geen geldige JSON."
     if t in ("literal_error", "enum"):
         return f"Kies een van deze waarden: {ctx.get('expected', '')}."
     if t == "extra_forbidden":

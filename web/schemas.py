@@ -1,6 +1,8 @@
 """Pydantic models of the JSON API (responses and request bodies); they make up /openapi.json."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kb.plan_input import MAX_BOTTLENECK_CHARS, MAX_WEIGHT
@@ -239,9 +241,14 @@ class SimilarResponse(BaseModel):
     without_plan: list[str]
 
 
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
+                                description=f"Een eindig getal groter dan 0 en hoogstens {MAX_WEIGHT:g}.")]
+
+
 class BottleneckIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_BOTTLENECK_CHARS, description="Het knelpunt, in een of enkele zinnen.")
-    weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, description="Hoe zwaar het knelpunt telt (standaard 1).")
+    weight: Weight = Field(1.0, description=f"Hoe zwaar het knelpunt telt (standaard 1; groter dan 0, hoogstens "
+                                            f"{MAX_WEIGHT:g}).")
 
 
 class MatchRequest(BaseModel):
@@ -253,8 +260,11 @@ class MatchRequest(BaseModel):
     bottlenecks: list[str | BottleneckIn] = Field(
         min_length=1, max_length=MAX_BOTTLENECKS,
         description="De knelpunten: tekst, of {text, weight}.")
-    weights: list[float] | None = Field(None, description="Gewichten in dezelfde volgorde (elk > 0).")
-    region: str | None = Field(None, description="Regio (naam, nummer of id); markeert wat al in de regio loopt.")
+    weights: list[Weight] | None = Field(None, max_length=MAX_BOTTLENECKS,
+                                         description=f"Gewichten in dezelfde volgorde (elk groter dan 0 en hoogstens "
+                                                     f"{MAX_WEIGHT:g}).")
+    region: str | None = Field(None, max_length=200,
+                               description="Regio (naam, nummer of id); markeert wat al in de regio loopt.")
     k: int = Field(10, **MATCH_K, description="Aantal aanbevolen praktijken.")
 
     @field_validator("bottlenecks")
@@ -268,9 +278,3 @@ class MatchRequest(BaseModel):
                 raise ValueError(f"Een knelpunt mag hoogstens {MAX_BOTTLENECK_CHARS} tekens lang zijn.")
         return v
 
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, v):
-        if v is not None and any(w <= 0 for w in v):
-            raise ValueError("Elk gewicht moet groter zijn dan 0.")
-        return v

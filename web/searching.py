@@ -46,6 +46,7 @@ def search_page(services, query: str, fp: FilterParams, *, offset: int = 0, limi
     q = check_query(query)
     filters = fp.filters()
     with services.locked() as searcher:
+        services.encode_together(searcher, q)       # batched with concurrent searches
         ids = services.cached(("cands", q, fp.key()), lambda: searcher.candidates(q, filters=filters),
                               owner=searcher)
         results = services.cached(("page", q, fp.key(), offset, limit),

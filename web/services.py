@@ -8,7 +8,9 @@ connection of their own and the registry through the typed dependencies of web.d
                 that runs outside a request's dependencies (login checks, the curation task);
 * `searcher()`  the live Searcher, loaded lazily on first use;
 * `locked()`    a context manager that serialises calls into the Searcher (see below);
-* `cached()`    a small result cache tied to the live Searcher's generation.
+* `cached()`    a small result cache tied to the live Searcher's generation;
+* `encode_together()`  questions of concurrent searches encoded in one model call (QueryBatcher);
+* `heavy()`     run plan matching and other heavy work in the bounded heavy pool.
 
 This is the web's only runtime module: all SQL lives below web/ (kb, index, search).
 
@@ -17,16 +19,26 @@ entries are encoded again), builds a complete new Searcher on it and only then s
 reference, under a lock. Requests in flight keep the Searcher they started with. The
 curation task calls it after every publish, edit or archive.
 
-Why `locked()`: Searcher keeps small per-query caches on the instance (query vectors, terms,
-themes) in plain dicts, so the web layer runs one search at a time per Searcher; on a small
-CPU machine the encoder uses every core anyway, so this costs little throughput.
+Heavy work (plan matching, comparing regions, parsing uploads) runs in a bounded pool of its
+own (`heavy()`: HEAVY_WORKERS threads, at most HEAVY_QUEUE requests waiting, else `Busy`, a
+503 with Retry-After), apart from the threads that serve searches, so a flood of plan matches
+cannot take every request thread; the waiting requests keep their thread blocked, which the
+queue bound keeps small.
+
+`locked()`: search.engine.Searcher is safe to share between threads (thread-safe LRU caches,
+encoding serialised inside), so there is no global search lock: SEARCHER_THREAD_SAFE = True
+and `locked()` only hands out the live Searcher. Setting it to False brings back one search at
+a time per Searcher (the measurement with the mechanism off: README, "Belasting").
 """
 from __future__ import annotations
 
+import os
+import queue as queue_mod
 import sqlite3
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from concurrent.futures import Future
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -39,8 +51,136 @@ from search.duplicates import finder_for
 from search.engine import Searcher
 
 
+SEARCHER_THREAD_SAFE = os.environ.get("PRAKTIJKWIJZER_SEARCH_LOCK", "") != "1"   # 1: one search at a time
+QUERY_BATCHING = os.environ.get("PRAKTIJKWIJZER_BATCH", "1") != "0"   # 0: every search encodes on its own
+HEAVY_WORKERS = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_WORKERS", "1"))  # threads for plan matching, uploads
+HEAVY_QUEUE = 8                  # requests that may wait for them; more get 503 + Retry-After
+HEAVY_RETRY_AFTER = 30           # seconds suggested to a request that found the queue full
+
+
 class ServiceUnavailable(RuntimeError):
     """The search index cannot be used right now (Dutch message for the user)."""
+
+    retry_after: int | None = None
+
+
+class Busy(ServiceUnavailable):
+    """Too much heavy work is waiting already: try again in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int = HEAVY_RETRY_AFTER):
+        super().__init__("Het is op dit moment erg druk: er wachten al veel plannen op verwerking. Probeer het over "
+                         f"{retry_after} seconden opnieuw; er is niets opgeslagen.")
+        self.retry_after = retry_after
+
+
+class HeavyPool:
+    """A fixed number of daemon threads for CPU-heavy work, with a bounded number of callers
+    waiting. Daemon threads: a request that was cancelled at shutdown cannot keep the process
+    alive. A heavy task that starts more heavy work runs it in its own thread (no deadlock)."""
+
+    def __init__(self, workers: int = HEAVY_WORKERS, queue: int = HEAVY_QUEUE):
+        self.workers = max(1, workers)
+        self._slots = threading.BoundedSemaphore(self.workers + queue)
+        self._tasks: "queue_mod.SimpleQueue" = queue_mod.SimpleQueue()
+        self._local = threading.local()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if not self._started:
+                for i in range(self.workers):
+                    threading.Thread(target=self._work, name=f"praktijkwijzer-zwaar-{i}", daemon=True).start()
+                self._started = True
+
+    def _work(self) -> None:
+        self._local.inside = True
+        while True:
+            fn, fut = self._tasks.get()
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(fn())
+                except BaseException as exc:          # handed to the waiting request
+                    fut.set_exception(exc)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` in the pool and return its result (blocking). Raises Busy when full."""
+        if getattr(self._local, "inside", False):
+            return fn()
+        if not self._slots.acquire(blocking=False):
+            raise Busy()
+        try:
+            self._start()
+            fut: Future = Future()
+            self._tasks.put((fn, fut))
+            return fut.result()
+        finally:
+            self._slots.release()
+
+
+class QueryBatcher:
+    """Encodes the questions of concurrent searches together, in one call of the model.
+
+    The Searcher encodes one call at a time (its tokenizer is not re-entrant); a batch of four
+    short questions costs about as much as one and a half single ones (measured on 2 cores:
+    120 ms for four, 45 ms for one). A search first asks `prepare(searcher, q)`: the first
+    caller becomes the leader and encodes every question waiting at that moment (at most
+    MAX_BATCH), which fills the Searcher's vector cache; the others wait for their vector and
+    then search without encoding. When the leader's batch is done it hands the lead to the
+    oldest waiting caller. A lone search is never delayed: it leads a batch of one at once."""
+
+    MAX_BATCH = 16
+    WAIT_SECONDS = 30.0            # a follower that waits longer encodes by itself (never hangs)
+
+    class _Ticket:
+        __slots__ = ("q", "done", "lead")
+
+        def __init__(self, q: str):
+            self.q, self.done, self.lead = q, threading.Event(), False
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pending: list = []
+        self._busy = False
+        self.batches = 0               # for measuring: encoder calls and questions encoded
+        self.questions = 0
+
+    def prepare(self, searcher, q: str) -> None:
+        t = self._Ticket(q)
+        with self._lock:
+            self._pending.append(t)
+            if not self._busy:
+                self._busy = t.lead = True
+        if not t.lead:
+            t.done.wait(self.WAIT_SECONDS)
+            with self._lock:
+                if not t.lead:
+                    if t in self._pending:        # timed out: leave the queue, the search encodes itself
+                        self._pending.remove(t)
+                    return
+        with self._lock:
+            batch = self._pending[:self.MAX_BATCH]
+            del self._pending[:self.MAX_BATCH]
+            if t not in batch:
+                self._pending.remove(t)
+                batch.append(t)
+        try:
+            searcher.encode_queries(list(dict.fromkeys(x.q for x in batch)))
+            self.batches += 1
+            self.questions += len(batch)
+        except Exception:                 # each search then encodes, and reports, on its own
+            pass
+        finally:
+            with self._lock:
+                nxt = self._pending[0] if self._pending else None
+                if nxt is not None:
+                    nxt.lead = True
+                else:
+                    self._busy = False
+            for x in batch:
+                x.done.set()
+            if nxt is not None:
+                nxt.done.set()
 
 
 @dataclass
@@ -56,6 +196,8 @@ class Services:
     _cache: "OrderedDict[tuple, Any]" = field(default_factory=OrderedDict, init=False, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     generation: int = field(default=0, init=False)
+    heavy_pool: HeavyPool = field(default_factory=HeavyPool, init=False, repr=False)
+    query_batcher: QueryBatcher = field(default_factory=QueryBatcher, init=False, repr=False)
 
     def __post_init__(self):
         self.db_path = Path(self.db_path)
@@ -132,10 +274,22 @@ class Services:
 
     @contextmanager
     def locked(self, searcher=None) -> Iterator[Any]:
-        """`with services.locked() as s:` — the live Searcher, used by one thread at a time."""
+        """`with services.locked() as s:` — the live Searcher; used by one thread at a time
+        unless SEARCHER_THREAD_SAFE."""
         s = searcher or self.searcher()
-        with s._web_lock:
+        with (nullcontext() if SEARCHER_THREAD_SAFE else s._web_lock):
             yield s
+
+    def encode_together(self, searcher, q: str) -> None:
+        """Have `q` encoded together with the questions of concurrent searches (QueryBatcher),
+        so the search that follows finds its vector cached. Off with PRAKTIJKWIJZER_BATCH=0."""
+        if QUERY_BATCHING:
+            self.query_batcher.prepare(searcher, q)
+
+    def heavy(self, fn: Callable[[], Any]) -> Any:
+        """Run CPU-heavy work (a plan match, an upload) in the bounded heavy pool and wait for
+        its result. Raises Busy (503 + Retry-After) when too much is waiting already."""
+        return self.heavy_pool.call(fn)
 
     def refresh(self, *, progress: Callable[[str, int, int], None] | None = None) -> dict:
         """Bring the index in line with the database and swap in a new Searcher atomically.

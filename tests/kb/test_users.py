@@ -152,7 +152,7 @@ def test_users_cli(tmp_path, capsys, monkeypatch):
     assert throttle_status(conn, "bea")["blocked_until"]
     code, out, err = run(capsys, monkeypatch, "--db", db, "users", "wachtwoord", "bea", "--wachtwoord-stdin",
                          stdin="Een-ander-wachtwoord-7\n")
-    assert code == 0 and "blokkade is opgeheven" in out, err
+    assert code == 0 and "wachttijd voor inloggen is opgeheven" in out, err
     assert session_user(conn, token) is None and throttle_status(conn, "bea")["blocked_until"] is None
     assert login(conn, "bea", "Een-ander-wachtwoord-7", client="10.0.0.9").username == "bea"
     conn.close()

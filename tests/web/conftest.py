@@ -51,11 +51,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(web_app):
-    """The session app served by uvicorn on a free localhost port, in a background thread."""
+    """The session app served by uvicorn on a free localhost port, in a background thread, with
+    the settings of `praktijkwijzer serve` (web.server)."""
     import uvicorn
+
+    from web.server import config
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(config(web_app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

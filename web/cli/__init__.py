@@ -3,6 +3,7 @@ messages are Dutch.
 
     entries.py    ingest, entries, show, stats
     search.py     search, reindex, bench (bench_web.py: the web page's latency)
+    bench_load.py bench-web (load on a served app: concurrency, a flood of plan matches)
     plans.py      plan add/match/list/knelpunt, regions [similar]
     serve.py      serve (the web application)
     curation.py   users, export, import-backup
@@ -13,15 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
-from web.cli import curation, entries, nl_argparse, plans, search, serve
-from web.cli.common import CliError, report
+from web.cli import bench_load, curation, entries, nl_argparse, plans, search, serve
+from web.cli.common import CliError, report, unexpected
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
           "serve en import-backup maken een nieuwe database aan. Indexen staan ernaast en worden altijd uit de "
           "database opgebouwd.")
-COMMANDS = (entries, search, plans, serve, curation)
+COMMANDS = (entries, search, plans, serve, curation, bench_load)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG)
     p.add_argument("--db", help="pad naar de database (standaard: $PRAKTIJKWIJZER_DB of "
                                 "var/praktijkwijzer.db in de map van Praktijkwijzer)")
+    p.add_argument("--debug", action="store_true",
+                   help="bij een onverwachte fout de volledige technische foutmelding (traceback) tonen")
     sub = p.add_subparsers(dest="opdracht", metavar="OPDRACHT", title="opdrachten")
     for module in COMMANDS:
         module.register(sub)
@@ -54,3 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)
         return 130
+    except Exception as exc:            # no traceback for users: a Dutch message (--debug shows it)
+        if args.debug:
+            traceback.print_exc()
+        return report(unexpected(exc, debug=args.debug), getattr(args, "json", False))

@@ -59,7 +59,7 @@ QUERIES = [
 WARMUP = ["opwarmen van de zoekfunctie", "werkdruk"]
 
 
-def _percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     s = sorted(values)
@@ -78,7 +78,7 @@ def _server_ms(response) -> float:
 
 
 def _stats(values: list[float]) -> dict:
-    return {"p50_ms": round(_percentile(values, 50), 1), "p95_ms": round(_percentile(values, 95), 1),
+    return {"p50_ms": round(percentile(values, 50), 1), "p95_ms": round(percentile(values, 95), 1),
             "max_ms": round(max(values), 1) if values else 0.0,
             "mean_ms": round(statistics.fmean(values), 1) if values else 0.0}
 
@@ -110,8 +110,8 @@ def run(db_path: str | os.PathLike, index_root: str | os.PathLike | None = None,
         for q in queries:
             repeat_server.append(_server_ms(client.get("/", params={"q": q})))
     out = {"queries": len(queries), **_stats(first_server),
-           "client_p50_ms": round(_percentile(first_client, 50), 1),
-           "client_p95_ms": round(_percentile(first_client, 95), 1),
+           "client_p50_ms": round(percentile(first_client, 50), 1),
+           "client_p95_ms": round(percentile(first_client, 95), 1),
            "repeat": _stats(repeat_server), "startup_s": round(startup_s, 2), "target_p95_ms": 100.0}
     out["meets_target"] = out["p95_ms"] <= out["target_p95_ms"]
     return out

@@ -54,6 +54,37 @@ def check_ranges(**values: tuple) -> None:
         raise invalid_input(errors)
 
 
+def unexpected(exc: Exception, *, debug: bool = False) -> CliError:
+    """An exception that no command turned into a CliError, as a Dutch CliError: the index,
+    database and disk errors whose text is already Dutch keep it; anything else is described
+    without internals (the traceback is for --debug)."""
+    import sqlite3
+
+    from index.generations import IndexBusy, IndexUnavailable
+    from kb.db import SchemaTooNew
+    if isinstance(exc, IndexUnavailable):
+        return CliError(str(exc), status=409 if isinstance(exc, IndexBusy) else 503,
+                        code=EXIT_FAILED if isinstance(exc, IndexBusy) else EXIT_INVALID)
+    if isinstance(exc, SchemaTooNew):
+        return CliError(str(exc), status=409)
+    hint = "" if debug else " Voer de opdracht opnieuw uit met --debug voor de technische details."
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return CliError("De database is bezet door een ander proces (bijvoorbeeld een lopende inlees- of "
+                        "herstelopdracht). Probeer het over een minuut opnieuw." + hint, status=503)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return CliError(f"De database kon niet worden gelezen of geschreven ({type(exc).__name__}). Is het bestand "
+                        "beschadigd of geen Praktijkwijzer-database? Zet zo nodig een back-up terug met "
+                        "'praktijkwijzer import-backup'." + hint, status=500)
+    if isinstance(exc, MemoryError):
+        return CliError("Er was niet genoeg geheugen voor deze opdracht." + hint, status=500)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = {28: "de schijf is vol", 13: "geen toegang", 2: "het bestand of de map bestaat niet",
+                  30: "het bestandssysteem is alleen-lezen"}.get(exc.errno, "een fout van het besturingssysteem")
+        return CliError(f"Lezen of schrijven mislukte{where}: {reason}." + hint, status=500)
+    return CliError(f"Er ging onverwacht iets mis ({type(exc).__name__})." + hint, status=500)
+
+
 def report(err: CliError, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(err.body(), ensure_ascii=False, indent=2) + "\n")

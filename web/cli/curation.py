@@ -61,13 +61,20 @@ def cmd_users_add(args) -> int:
     return 0
 
 
+def _throttle_text(st: dict) -> str:
+    if st["blocked_until"]:
+        return f"wacht tot {st['blocked_until'].replace('T', ' ').replace('Z', '')} UTC ({st['failures']} mislukt)"
+    return f"{st['failures']} mislukt, geen wachttijd" if st["failures"] else ""
+
+
 def cmd_users_list(args) -> int:
-    from kb.users import ROLE_LABELS, list_users
+    from kb.users import ROLE_LABELS, list_sessions, list_users, throttle_status
     conn = connect_db(args)
     users = list_users(conn)
+    rows = [(u, throttle_status(conn, u.username), len(list_sessions(conn, u.username))) for u in users]
     if args.json:
         print_json([{"username": u.username, "role": u.role, "active": u.active, "created_at": u.created_at,
-                      "locked_until": u.locked_until} for u in users])
+                     "login_throttle": st, "sessions": n} for u, st, n in rows])
         return 0
     con = console()
     if not users:
@@ -77,10 +84,11 @@ def cmd_users_list(args) -> int:
     from rich.table import Table
     t = Table(title=f"{len(users)} gebruikers", title_justify="left")
     id_column(t, "Gebruikersnaam")
-    for col in ("Rol", "Actief", "Aangemaakt", "Geblokkeerd tot"):
+    for col in ("Rol", "Actief", "Aangemaakt", "Inlogpogingen (24 uur)", "Sessies"):
         t.add_column(col)
-    for u in users:
-        t.add_row(u.username, ROLE_LABELS[u.role], "ja" if u.active else "nee", u.created_at, u.locked_until or "")
+    for u, st, n in rows:
+        t.add_row(u.username, ROLE_LABELS[u.role], "ja" if u.active else "nee", u.created_at, _throttle_text(st),
+                  str(n))
     con.print(t)
     return 0
 
@@ -115,7 +123,31 @@ def cmd_users_password(args) -> int:
         u = set_password(conn, args.naam, password, actor=_actor())
     except AuthError as err:
         raise CliError(str(err))
-    console().print(f"Het wachtwoord van [bold]{u.username}[/] is gewijzigd; een blokkade is opgeheven.")
+    console().print(f"Het wachtwoord van [bold]{u.username}[/] is gewijzigd; alle sessies zijn beëindigd en een "
+                    "wachttijd voor inloggen is opgeheven.")
+    return 0
+
+
+def cmd_users_logout(args) -> int:
+    from kb.users import AuthError, end_all_sessions
+    conn = connect_db(args)
+    try:
+        n = end_all_sessions(conn, args.naam, actor=_actor())
+    except AuthError as err:
+        raise CliError(str(err))
+    console().print(f"{n} {'sessie' if n == 1 else 'sessies'} van [bold]{args.naam.strip().lower()}[/] beëindigd.")
+    return 0
+
+
+def cmd_users_lift(args) -> int:
+    from kb.users import AuthError, lift_throttle
+    conn = connect_db(args)
+    try:
+        n = lift_throttle(conn, args.naam, actor=_actor())
+    except AuthError as err:
+        raise CliError(str(err))
+    console().print("De wachttijd voor inloggen is opgeheven." if n else
+                    "Er was geen wachttijd voor dit account; er is niets gewijzigd.")
     return 0
 
 
@@ -197,10 +229,18 @@ def register(sub) -> None:
     a.add_argument("naam", metavar="NAAM", help="gebruikersnaam")
     a.set_defaults(func=cmd_users_enable)
 
-    a = us.add_parser("wachtwoord", help="een nieuw wachtwoord instellen (heft ook een blokkade op)")
+    a = us.add_parser("wachtwoord", help="een nieuw wachtwoord instellen (beëindigt alle sessies, heft een wachttijd op)")
     a.add_argument("naam", metavar="NAAM", help="gebruikersnaam")
     a.add_argument("--wachtwoord-stdin", action="store_true", help="het wachtwoord van standaardinvoer lezen")
     a.set_defaults(func=cmd_users_password)
+
+    a = us.add_parser("uitloggen", help="alle sessies van een gebruiker beëindigen (overal uitloggen)")
+    a.add_argument("naam", metavar="NAAM", help="gebruikersnaam")
+    a.set_defaults(func=cmd_users_logout)
+
+    a = us.add_parser("wachttijd-opheffen", help="de wachttijd na mislukte inlogpogingen opheffen")
+    a.add_argument("naam", metavar="NAAM", help="gebruikersnaam")
+    a.set_defaults(func=cmd_users_lift)
 
     s = sub.add_parser("export", help="back-up van de hele kennisbank als JSON Lines (zonder accounts)")
     s.add_argument("pad", nargs="?", metavar="PAD", help="doelbestand (standaard: standaarduitvoer)")

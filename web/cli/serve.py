@@ -1,19 +1,26 @@
 """`praktijkwijzer serve`: start the web application.
 
-On start: an empty knowledge base is filled with the bundled sources, a missing or outdated
-search index is built or brought up to date (both with a progress bar), then uvicorn runs.
+On start: an empty knowledge base is filled with the bundled sources; whatever an interrupted
+index writer left behind is cleaned up (index.store.recover_index); a missing or outdated
+search index is built or brought up to date (both with a progress bar); then uvicorn runs with
+web.server's settings (Dutch protocol errors). On SIGTERM or Ctrl+C requests in flight get
+--stoptijd seconds; then the process ends, also when a worker thread is still busy.
 """
 from __future__ import annotations
 
+import os
 import sys
+import threading
 
 from web.cli.common import EXIT_FAILED, EXIT_INVALID, connect_db, console, db_location, progress, stepper
+
+RECOVERY_WAIT = 60          # seconds to wait for another index writer at start-up
 
 
 def prepare(args, con) -> bool:
     """Make sure the knowledge base and the index are ready. False (message printed) if not."""
     from index.encoder import load_encoder
-    from index.store import IndexMismatch, index_dir_for, load, read_current, sync
+    from index.store import IndexMismatch, index_dir_for, load, read_current, recover_index, sync
     from kb.loader import ingest
     from kb.stats import entry_count
     conn = connect_db(args, create=True)
@@ -28,6 +35,10 @@ def prepare(args, con) -> bool:
         con.print(f"Ingelezen: {entry_count(conn)} kennisitems uit {len(report.documents)} documenten"
                   + (f", {report.plans} voorbeeldplannen." if report.plans else "."))
     root = index_dir_for(db_location(args))
+    if root.is_dir():
+        recovery = recover_index(root, lock_timeout=RECOVERY_WAIT)
+        if recovery:
+            con.print(f"Zoekindex: wat een afgebroken schrijfopdracht achterliet is opgeruimd{_recovered(recovery)}.")
     with progress() as bar:
         task = bar.add_task("Taalmodel laden", total=1)
         try:
@@ -54,6 +65,16 @@ def prepare(args, con) -> bool:
     return True
 
 
+def _recovered(recovery) -> str:
+    parts = []
+    if recovery.removed:
+        n = len(recovery.removed)
+        parts.append(f"{n} {'onvolledig bestand of map' if n == 1 else 'onvolledige bestanden of mappen'} verwijderd")
+    if recovery.repointed:
+        parts.append(f"de actieve generatie is nu {recovery.repointed[1] or 'geen'}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _port_free(host: str, port: int) -> bool:
     import socket
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -67,11 +88,20 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
-
     from kb.db import SchemaTooNew
     from web.app import create_app
+    from web.forwarded import trusted_proxies
+    from web.server import apply_serving_threads, run, serving_threads
     con = console()
+    if not 0 <= args.stoptijd <= 3600:
+        con.print("[bold red]Fout:[/] --stoptijd moet tussen 0 en 3600 seconden liggen.")
+        return EXIT_INVALID
+    try:
+        trusted_proxies()
+        serving_threads()
+    except ValueError as err:           # ProxySettingError too
+        con.print(f"[bold red]Fout:[/] {err}")
+        return EXIT_INVALID
     if not 0 < args.port < 65536:
         con.print(f"[bold red]Fout:[/] poort {args.port} bestaat niet; kies een getal tussen 1 en 65535.")
         return EXIT_INVALID
@@ -90,15 +120,22 @@ def cmd_serve(args) -> int:
         task = bar.add_task("Zoekfunctie starten", total=1)
         app.state.services.searcher()            # load now, so the first visitor does not wait
         bar.update(task, completed=1)
+    apply_serving_threads()
     host = f"[{args.host}]" if ":" in args.host else args.host
     con.print(f"Praktijkwijzer draait op [bold]http://{host}:{args.port}[/] (API: http://{host}:{args.port}/docs). "
               "Stoppen: Ctrl+C.")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         con.print("[yellow]Let op:[/] de webapplicatie is nu ook vanaf andere computers bereikbaar.")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=args.log,
-                server_header=False, proxy_headers=False)
+    run(app, args.host, args.port, access_log=args.log, graceful_seconds=args.stoptijd)
     con.print("Praktijkwijzer is gestopt.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        # a worker thread still runs a request that was cancelled at shutdown (CPU-bound work cannot
+        # be interrupted): do not wait for it. Every write is a committed SQLite transaction or an
+        # atomic index swap, so ending here loses nothing that was acknowledged.
+        os._exit(0)
     return 0
 
 
@@ -108,4 +145,6 @@ def register(sub) -> None:
     s.add_argument("--port", type=int, default=8000, help="poort (standaard 8000)")
     s.add_argument("--model", help="map van een ander sentence-transformers-model")
     s.add_argument("--log", action="store_true", help="elke aanvraag in de terminal tonen")
+    s.add_argument("--stoptijd", type=int, default=10, metavar="SECONDEN",
+                   help="bij stoppen (Ctrl+C, SIGTERM) krijgen lopende aanvragen zo lang om af te ronden (standaard 10)")
     s.set_defaults(func=cmd_serve)

@@ -2,7 +2,7 @@
 {"status": 404, "detail": "...", "errors": [{"loc": [...], "field": ..., "msg": ..., "type": ...}]}."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -14,7 +14,10 @@ from kb.region_rows import region_rows
 from kb.regions import AmbiguousRegion, RegionError, resolve_region
 from search.engine import QueryError
 from search.filters import FilterError, validate_filters
+from web.budget import match_cost, retry_message
+from web.forwarded import client_address
 from web.deps import ConnDep, RegistryDep, ServicesDep
+from web.jsonbody import StrictJSONRoute
 from web.matching import match, similar
 from web.messages import invalid
 from web.params import K, OFFSET, PAGE, SIMILAR_K
@@ -24,11 +27,14 @@ from web.schemas import (EntryOut, ErrorResponse, MatchRequest, MatchResponse, R
 from web.searching import related_for, search_page
 from web.serialize import citations_out, entry_url, match_response, region_url, search_response, similar_dict
 
-router = APIRouter(prefix="/api", tags=["API"])
+router = APIRouter(prefix="/api", tags=["API"], route_class=StrictJSONRoute)
 
 ERRORS = {404: {"model": ErrorResponse, "description": "Niet gevonden"},
           422: {"model": ErrorResponse, "description": "Ongeldige invoer (Nederlandse melding)"},
-          503: {"model": ErrorResponse, "description": "Zoekindex niet beschikbaar"}}
+          503: {"model": ErrorResponse, "description": "Zoekindex niet beschikbaar, of het is te druk (Retry-After)"}}
+MATCH_ERRORS = ERRORS | {
+    413: {"model": ErrorResponse, "description": "De JSON-inhoud is te groot"},
+    429: {"model": ErrorResponse, "description": "Het budget van dit adres is op; opnieuw na Retry-After seconden"}}
 
 
 def _invalid(field: str, message: str, where: str = "query") -> RequestValidationError:
@@ -125,9 +131,12 @@ def api_region_similar(region: str, services: ServicesDep, conn: ConnDep, regist
             "total": len(items), "offset": 0, "limit": k, "similar": items, "without_plan": sim["without_plan"]}
 
 
-@router.post("/match", response_model=MatchResponse, responses=ERRORS,
-             summary="Aanbevelingen voor een lijst knelpunten (zonder iets op te slaan)")
-async def api_match(body: MatchRequest, services: ServicesDep, registry: RegistryDep):
+@router.post("/match", response_model=MatchResponse, responses=MATCH_ERRORS,
+             summary="Aanbevelingen voor een lijst knelpunten (zonder iets op te slaan)",
+             description="Elk adres heeft een budget: een aanvraag kost per knelpunt het aantal tekens plus 200. "
+                         "Is het budget op, dan volgt 429 met Retry-After (seconden). Gewichten zijn eindige getallen "
+                         "groter dan 0 en hoogstens 100.")
+async def api_match(body: MatchRequest, request: Request, services: ServicesDep, registry: RegistryDep):
     region = None
     if body.region:
         try:
@@ -141,6 +150,10 @@ async def api_match(body: MatchRequest, services: ServicesDep, registry: Registr
             raise _invalid("weights", f"Geef evenveel gewichten ({len(body.weights)}) als knelpunten ({len(texts)}).",
                            "body")
         weights = list(body.weights)
+
+    wait = request.app.state.match_budget.take(client_address(request), match_cost(texts))
+    if wait > 0:            # checked before any expensive step
+        raise HTTPException(429, retry_message(wait), headers={"Retry-After": str(max(1, -int(-wait // 1)))})
 
     def compute():          # in a worker thread: classifying and matching take a while
         plan = typed_plan(texts, weights, region=region, registry=registry)

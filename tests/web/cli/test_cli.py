@@ -213,3 +213,25 @@ def test_ids_in_tables_are_never_cut_off(capsys, kb_path, monkeypatch):
     cells = "".join(line.split("│")[3].strip() for line in out.splitlines() if line.startswith("│"))
     assert code == 0 and "…" not in cells
     assert "noord-en-midden-limburg" in cells and "noordwest-veluwe-en-stedendriehoek" in cells
+
+
+def test_unexpected_failures_are_dutch_without_traceback_unless_debug(capsys, tmp_path):
+    from web.cli import main
+    bad = tmp_path / "kapot.db"
+    bad.write_bytes(b"dit is geen database " * 100)
+    code = main(["--db", str(bad), "stats"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("Fout: De database kon niet worden gelezen") and "Traceback" not in err
+    assert "--debug" in err
+    code = main(["--db", str(bad), "--debug", "stats", "--json"])
+    out = capsys.readouterr()
+    assert code == 1 and "Traceback" in out.err and json.loads(out.out)["status"] == 500
+
+
+def test_index_errors_keep_their_dutch_message():
+    from index.generations import IndexBusy, IndexWriteError
+    from web.cli.common import EXIT_FAILED, unexpected
+    err = unexpected(IndexBusy("Een andere opdracht schrijft de zoekindex; probeer het later opnieuw."))
+    assert err.detail.startswith("Een andere opdracht") and err.code == EXIT_FAILED
+    assert unexpected(IndexWriteError("De schijf is vol.")).detail == "De schijf is vol."
+    assert "schijf is vol" in unexpected(OSError(28, "No space left on device", "/var/x")).detail

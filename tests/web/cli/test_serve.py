@@ -14,3 +14,89 @@ def test_serve_refuses_a_busy_port_in_dutch(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 1 and f"poort {port}" in out and "al in gebruik" in out
     assert not (tmp_path / "pw.db").exists(), "nothing is ingested when the server cannot start"
+
+
+def test_serve_refuses_a_wrong_proxy_setting_in_dutch(tmp_path, capsys, monkeypatch):
+    from web.cli import main
+    monkeypatch.setenv("PRAKTIJKWIJZER_TRUSTED_PROXIES", "mijn-proxy")
+    code = main(["--db", str(tmp_path / "pw.db"), "serve", "--port", "1"])
+    out = capsys.readouterr().out
+    assert code == 2 and "PRAKTIJKWIJZER_TRUSTED_PROXIES" in out and "mijn-proxy" in out
+
+
+def test_serve_recovers_the_index_and_stops_in_bounded_time_during_a_request(kb_copy, index_root, tmp_path):
+    """A real `praktijkwijzer serve` in a subprocess: at start-up it cleans up what an interrupted
+    index writer left (a temporary generation, a half-written pointer, CURRENT naming a missing
+    generation), serves searches, and on SIGTERM stops within --stoptijd plus a margin while a
+    maximal plan match is still running."""
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    db = tmp_path / "var" / "praktijkwijzer.db"
+    db.parent.mkdir()
+    shutil.copy(kb_copy, db)
+    root = db.with_suffix(".index")
+    shutil.copytree(index_root, root)
+    live = (root / "CURRENT").read_text().strip()
+    (root / ".gen-999998-0badc0de.tmp1").mkdir()                    # a writer died while writing
+    (root / ".gen-999998-0badc0de.tmp1" / "vectors.npy").write_bytes(b"half")
+    (root / ".CURRENT.tmp").write_text("gen-999999-deadbeef")       # ... or just before the swap
+    (root / "CURRENT").write_text("gen-999999-deadbeef")             # CURRENT names a missing generation
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PRAKTIJKWIJZER_MATCH_BUDGET="0", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "--db", str(db), "serve", "--port", str(port),
+                             "--stoptijd", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while not any("draait op" in line for line in lines):
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "serve did not start: " + "".join(lines)
+            time.sleep(0.2)
+        out = "".join(lines)
+        assert "opgeruimd" in out and "Traceback" not in out, out
+        assert (root / "CURRENT").read_text().strip() == live
+        assert not (root / ".CURRENT.tmp").exists() and not (root / ".gen-999998-0badc0de.tmp1").exists()
+        r = httpx.get(f"{base}/api/search", params={"q": "werkdruk in de ggz"}, timeout=60)
+        assert r.status_code == 200 and r.json()["results"]
+
+        body = {"bottlenecks": [f"Knelpunt {i}: " + "te weinig personeel en hoge werkdruk in de wijkverpleging. " * 16
+                                for i in range(40)]}
+        answer: list = []
+        slow = threading.Thread(target=lambda: answer.append(_post(f"{base}/api/match", body)), daemon=True)
+        slow.start()
+        time.sleep(1.0)
+        assert slow.is_alive(), "the maximal plan match should still be running"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        stopped = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    assert code == 0 and "gestopt" in "".join(lines)
+    assert stopped < 2 + 8, f"stopping took {stopped:.1f} s"
+
+
+def _post(url, body):
+    import httpx
+    try:
+        return httpx.post(url, json=body, timeout=120).status_code
+    except httpx.HTTPError as err:
+        return type(err).__name__

@@ -1,5 +1,5 @@
 """The curation pages through FastAPI's TestClient, on a private copy of the real knowledge base
-and index with the real model: access control, CSRF, roles, login throttling, the edit ->
+and index with the real model: access control, CSRF, roles, the edit ->
 publish -> search -> archive -> restore cycle, concurrent edits, and document import."""
 from __future__ import annotations
 
@@ -158,47 +158,10 @@ def test_curators_cannot_manage_users_but_beheerders_can(app):
     assert get_user(conn, "dirk").role == "curator"
     # disabling an account ends its sessions at once
     assert cora.get("/beheer").status_code == 200
-    r = bea.post("/beheer/gebruikers/cora/actief", data={"csrf_token": token(page.text), "actief": "nee"},
-                 follow_redirects=False)
+    r = bea.post("/beheer/gebruikers/cora/actief", data={"csrf_token": token(page.text), "actief": "nee",
+                                                          "bevestigd": "ja"}, follow_redirects=False)
     assert r.status_code == 303 and "uitgeschakeld" in flash(r)
     assert cora.get("/beheer", follow_redirects=False).status_code == 303
-
-
-def test_login_sets_a_safe_cookie_throttles_failures_and_logout_ends_the_session(app, monkeypatch):
-    c = TestClient(app)
-    page = c.get("/beheer/inloggen")
-    assert "pw_sessie" in page.headers["set-cookie"]         # pre-session with the CSRF token
-    tok = token(page.text)
-    r = c.post("/beheer/inloggen", data={"gebruikersnaam": "cora", "wachtwoord": PW["cora"], "csrf_token": tok,
-                                         "volgende": "https://kwaadaardig.example/"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/beheer"      # no open redirect
-    cookie = r.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie and "secure" not in cookie
-    r = c.post("/beheer/uitloggen", data={"csrf_token": token(c.get("/beheer").text)}, follow_redirects=False)
-    assert r.status_code == 303 and 'pw_sessie=""' in r.headers["set-cookie"]
-    c.cookies.clear()
-    assert c.get("/beheer", follow_redirects=False).status_code == 303
-
-    monkeypatch.setenv("PRAKTIJKWIJZER_SECURE_COOKIES", "1")
-    assert "secure" in TestClient(app).get("/beheer/inloggen").headers["set-cookie"].lower()
-    monkeypatch.delenv("PRAKTIJKWIJZER_SECURE_COOKIES")
-
-    # five wrong passwords lock the account, even for the right password afterwards
-    c = TestClient(app)
-    tok = token(c.get("/beheer/inloggen").text)
-    for i in range(5):
-        r = c.post("/beheer/inloggen", data={"gebruikersnaam": "carl", "wachtwoord": f"fout-{i}-wachtwoord",
-                                             "csrf_token": tok})
-        assert r.status_code == 401
-    assert "5 minuten geblokkeerd" in r.text
-    r = c.post("/beheer/inloggen", data={"gebruikersnaam": "carl", "wachtwoord": PW["carl"], "csrf_token": tok})
-    assert r.status_code == 401 and "tijdelijk geblokkeerd" in r.text
-    # and one client address gets a limited number of failures over all usernames
-    for i in range(14):          # 6 failures so far; the limit is 20 per address
-        r = c.post("/beheer/inloggen", data={"gebruikersnaam": f"gok{i}", "wachtwoord": "x" * 12, "csrf_token": tok})
-        assert r.status_code == 401
-    r = c.post("/beheer/inloggen", data={"gebruikersnaam": "cora", "wachtwoord": PW["cora"], "csrf_token": tok})
-    assert r.status_code == 429 and "Te veel mislukte pogingen vanaf dit adres" in r.text
 
 
 # ---------------------------------------------------------------- edit -> publish -> search -> archive -> restore
