@@ -2,6 +2,7 @@
 messages are Dutch.
 
     entries.py    ingest, entries, show, stats
+    imports.py    import (a document as proposals for curators, as on the website)
     search.py     search, reindex, bench (bench_web.py: the web page's latency)
     plans.py      plan add/match/list/knelpunt, regions [similar]
     serve.py      serve (the web application)
@@ -14,14 +15,14 @@ import argparse
 import os
 import sys
 
-from web.cli import curation, entries, nl_argparse, plans, search, serve
+from web.cli import curation, entries, imports, nl_argparse, plans, search, serve
 from web.cli.common import CliError, report
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
           "serve en import-backup maken een nieuwe database aan. Indexen staan ernaast en worden altijd uit de "
           "database opgebouwd.")
-COMMANDS = (entries, search, plans, serve, curation)
+COMMANDS = (entries, imports, search, plans, serve, curation)
 
 
 def build_parser() -> argparse.ArgumentParser:
