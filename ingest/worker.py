@@ -235,16 +235,25 @@ class ParsePool:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.limits.workers)
         self._closed = False
+        self._count = 0            # worker processes (idle and busy); never more than limits.workers
         self.stats = {"jobs": 0, "timeouts": 0, "memory": 0, "started": 0}
 
-    def _new(self) -> _Worker:
+    def _new(self) -> _Worker:          # with self._lock held
         self.stats["started"] += 1
+        self._count += 1
         return _Worker(self._ctx, self.limits.memory_mb * 1024 * 1024)
 
-    def start(self, n: int = 1) -> None:
-        """Start up to `n` workers ahead of the first job (they load in the background)."""
+    def _gone(self, w: _Worker, *, stop: bool = False) -> None:
+        w.stop() if stop else w.kill()
         with self._lock:
-            while len(self._idle) < min(n, self.limits.workers) and not self._closed:
+            self._count -= 1
+
+    def start(self, n: int = 1) -> None:
+        """Start workers ahead of the first job, up to `n` in all (they load in the background;
+        this returns at once). The plan form calls it, so a worker is ready by the time a user
+        has chosen a file."""
+        with self._lock:
+            while self._count < min(n, self.limits.workers) and not self._closed:
                 self._idle.append(self._new())
 
     def _take(self) -> _Worker:
@@ -253,19 +262,20 @@ class ParsePool:
                 w = self._idle.pop()
                 if w.alive():
                     return w
+                self._count -= 1
                 w.kill()
             return self._new()
 
     def _give_back(self, w: _Worker) -> None:
         with self._lock:
-            if self._closed:
-                w.stop()
-            else:
+            if not self._closed:
                 self._idle.append(w)
+                return
+        self._gone(w, stop=True)
 
     def _replace(self, w: _Worker) -> None:
         """Kill a worker that overran or broke, and start a fresh one in the background."""
-        w.kill()
+        self._gone(w)
         with self._lock:
             if not self._closed:
                 self._idle.append(self._new())
@@ -276,7 +286,9 @@ class ParsePool:
         if self._closed:
             raise ParserBusy("Het lezen van documenten is gestopt omdat de server afsluit. Probeer het zo opnieuw.")
         if not self._slots.acquire(timeout=self.limits.queue_seconds):
-            raise ParserBusy(f"Er worden op dit moment al {self.limits.workers} documenten tegelijk gelezen. "
+            n = self.limits.workers
+            raise ParserBusy(f"Er {'wordt' if n == 1 else 'worden'} op dit moment al "
+                             f"{'een document' if n == 1 else f'{n} documenten'} gelezen, meer kan niet tegelijk. "
                              "Probeer het over een minuut opnieuw.", path=name)
         try:
             return self._run(fn, args, kwargs, name)
@@ -327,7 +339,7 @@ class ParsePool:
             self._closed = True
             idle, self._idle = self._idle, []
         for w in idle:
-            w.stop()
+            self._gone(w, stop=True)
 
 
 _shared: ParsePool | None = None

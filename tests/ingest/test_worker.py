@@ -83,7 +83,7 @@ def test_a_pdf_over_the_time_limit_is_stopped_and_others_wait_at_most_their_turn
     deadline = time.monotonic() + 30
     while time_pool.stats["jobs"] == 0 and time.monotonic() < deadline:       # the heavy job has the worker
         time.sleep(0.02)
-    with pytest.raises(ParserBusy, match="al 1 documenten tegelijk gelezen"):
+    with pytest.raises(ParserBusy, match="Er wordt op dit moment al een document gelezen, meer kan niet tegelijk"):
         time_pool.run(parse_plan, b"knelpunten: [Tekort aan personeel]", "plan.yaml")
     worker.join(60)
     assert len(outcome) == 1 and isinstance(outcome[0], ParseLimitExceeded), outcome

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 def run(model: str | None = None) -> dict:
     from ingest.evaluate import report
-    from web.cli.plans import sentence_embedding
+    from web.cli.embedding import sentence_embedding
     return report(embedding=sentence_embedding(model))
 
 

@@ -20,7 +20,7 @@ def cmd_ingest(args) -> int:
     from rich.table import Table
 
     from kb.loader import ingest
-    from web.cli.plans import sentence_embedding
+    from web.cli.embedding import sentence_embedding
     conn = connect_db(args, create=True)
     # the example plans (read with the bundled corpus) use the encoder's sentence embeddings
     embedding = None if args.paden else sentence_embedding(getattr(args, "model", None))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from web.cli.common import CliError, EXIT_FAILED, EXIT_INVALID, connect_db, console, id_column, print_json
+from web.cli.common import CliError, EXIT_FAILED, EXIT_INVALID, connect_db, console, print_json
 
 
 def _actor(args) -> str:
@@ -93,18 +93,17 @@ def _table(batch, rows: list[dict]) -> None:
               title_justify="left")
     t.add_column("Nr", justify="right")
     t.add_column("Voorstel")
-    t.add_column("Soort")
-    t.add_column("Lijkt het meest op")
-    id_column(t, "Id")
+    t.add_column("Lijkt het meest op", overflow="fold")
     t.add_column("Overeenkomst", justify="right")
-    t.add_column("Mogelijk dubbel")
+    t.add_column("Dubbel?")
     for i, r in enumerate(rows, 1):
-        near = r["nearest"] or {}
-        t.add_row(str(i), r["title"], r["type"], near.get("title", "—"), near.get("id", "—"), _score(near.get("score")),
-                  "ja" if r["duplicate"] else "nee")
+        near = r["nearest"]
+        similar = f"{near['title']}\n[dim]{near['id']}[/]" if near else "—"
+        t.add_row(str(i), f"{r['title']} [dim]({r['type']})[/]", similar, _score(near and near["score"]),
+                  "[bold]ja[/]" if r["duplicate"] else "nee")
     con.print(t)
-    con.print(f"{dup} van de {n} voorstellen lijk{'t' if dup == 1 else 'en'} op een bestaand kennisitem "
-              f"(overeenkomst vanaf {_score(THRESHOLD)}). Er is niets gepubliceerd of gewijzigd: beoordeel de "
+    con.print(f"{dup} van de {n} voorstellen lijk{'t' if dup == 1 else 'en'} op een bestaand kennisitem: mogelijk "
+              f"dubbel (overeenkomst vanaf {_score(THRESHOLD)}). Er is niets gepubliceerd of gewijzigd: beoordeel de "
               f"voorstellen op /beheer/import/{batch.id} (overnemen als concept, samenvoegen of afwijzen).")
     for w in batch.warnings:
         con.print(f"[yellow]Let op:[/] {w}")

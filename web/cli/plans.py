@@ -6,20 +6,8 @@ from pathlib import Path
 
 from web.cli.common import (CliError, EXIT_INVALID, check_ranges, connect_db, console, id_column, invalid_value,
                             print_json, region_option, registry)
+from web.cli.embedding import sentence_embedding
 from web.params import MATCH_K, SIMILAR_K
-
-
-def sentence_embedding(model: str | None = None):
-    """ingest.sentences.Embedding of the project's encoder (the one `search` and the index use),
-    for the bottleneck classifier with sentence embeddings. Raises CliError (Dutch) when the
-    model cannot be loaded."""
-    from index.encoder import load_encoder
-    from ingest.sentences import Embedding
-    try:
-        encoder = load_encoder(model)
-    except (ValueError, RuntimeError) as err:
-        raise CliError(str(err), status=503) from None
-    return Embedding(encoder.model_id, encoder.encode_passages)
 
 
 def _read_plan_file(path: str, model: str | None = None):

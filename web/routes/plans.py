@@ -29,7 +29,7 @@ from kb.regions import RegionError, find_region, resolve_region
 from web.auth import CsrfError, check_csrf, csrf_token, current_user
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.matching import group_by_bottleneck, match, similar_to_plan
-from web.parsing import ParserBusy, read_plan_upload
+from web.parsing import ParserBusy, parse_pool, read_plan_upload
 from web.serialize import MATCH_COLUMNS, match_response, match_rows
 from web.views import base_url, download, render
 
@@ -81,6 +81,7 @@ def plan_form(request: Request, services: ServicesDep, conn: ConnDep, registry: 
     if not texts:
         if formaat:
             raise HTTPException(422, "Geef knelpunten op (?knelpunt=...) om de aanbevelingen te downloaden.")
+        parse_pool(request.app).start()       # a parse worker loads while the user chooses a file
         return render(request, "plan.html", _plan_ctx(request, registry) | {"region": region})
     weights, error = _typed_error(texts, gewicht)
     if error:
