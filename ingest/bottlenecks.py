@@ -92,16 +92,15 @@ def sections(blocks: list[Block]) -> list[tuple[str, str]]:
 def candidate_sentences(blocks: list[Block], text: str) -> list[Candidate]:
     """(sentence, start, end, block order, section path, section kind) of every sentence a person would
     consider: in the problem sections when there are any, else in all sections not skipped."""
-    from ingest.nlp import chunks, get_nlp
+    from ingest.nlp import analyse, chunks
     kinds = sections(blocks)
     present = {k for k, _ in kinds}
     wanted = {"problem1"} if "problem1" in present else {"problem2"} if "problem2" in present else {"neutral"}
-    nlp = get_nlp()
     out = []
     for b, (kind, path) in zip(blocks, kinds):
         if kind not in wanted or b.kind not in ("paragraph", "item"):
             continue
-        for sent in (s for piece in chunks(b.text) for s in nlp(piece).sents):
+        for sent in (s for piece in chunks(b.text) for s in analyse(piece).sents):
             s = sent.text.strip().lstrip("•-* ").strip()
             if not (MIN_CHARS <= len(s) <= MAX_CHARS) or not re.search(r"[A-Za-zÀ-ÿ]{3}", s):
                 continue
