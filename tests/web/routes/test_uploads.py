@@ -112,3 +112,11 @@ def test_curator_import_splits_by_headings_and_flags_the_known_practice(writable
     page = c.get(r.headers["location"]).text
     assert page.count("Mogelijk dubbel") == 1
     assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] == entries_before     # nothing taken over yet
+
+    # a document over the parse worker's memory limit: a Dutch error on the form, no batch
+    page = c.get("/beheer/import").text
+    r = c.post("/beheer/import", data={"csrf_token": _token(page)},
+               files={"bestand": ("zwaar.pdf", heavy_pdf(), MIME["pdf"])})
+    assert r.status_code == 422, r.text[:500]
+    assert "Het lezen van &#39;zwaar.pdf&#39; vroeg te veel geheugen" in r.text
+    assert len(P.list_batches(conn)) == 2
