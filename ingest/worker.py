@@ -23,6 +23,7 @@ caller. `in_process` runs the same jobs without a worker (the CLI, tests).
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing as mp
 import os
 import threading
@@ -33,6 +34,7 @@ from typing import Any, Callable
 
 from ingest.errors import IngestError
 
+log = logging.getLogger("praktijkwijzer.lezen")
 START_SECONDS = 180.0        # a new worker loads spaCy and the lexicon; on a busy machine this takes a while
 
 
@@ -143,7 +145,8 @@ def _serve(conn, memory_bytes: int) -> None:
         warm_up()
         _limit_memory(memory_bytes)
         conn.send(("ready", os.getpid()))
-    except BaseException:          # could not start: the caller sees the pipe close
+    except BaseException:          # could not start: the caller sees the pipe close; the operator the reason
+        traceback.print_exc()
         return
     while True:
         try:
@@ -190,7 +193,6 @@ class _Worker:
         child.close()
         self.conn = parent
         self.ready = False
-        self.jobs = 0
 
     def wait_ready(self, timeout: float) -> bool:
         if self.ready:
@@ -329,6 +331,7 @@ class ParsePool:
         if status == "ingest":
             message, path = value
             raise IngestError(message, path=path)
+        log.error("Onverwachte fout bij het lezen van %s in een werkproces:\n%s", name or "een document", value)
         what = f"Het bestand '{name}'" if name else "Het document"
         raise IngestError(f"{what} kan niet worden gelezen: er ging bij het lezen iets mis. Sla het op in een ander "
                           "formaat (.docx, .pdf of .txt) en probeer het opnieuw.", path=name)
