@@ -282,16 +282,19 @@ class ParsePool:
             if not self._closed:
                 self._idle.append(self._new())
 
+    def busy(self, name: str | None = None) -> ParserBusy:
+        n = self.limits.workers
+        return ParserBusy(f"Er {'wordt' if n == 1 else 'worden'} op dit moment al "
+                          f"{'een document' if n == 1 else f'{n} documenten'} gelezen, meer kan niet tegelijk. "
+                          "Probeer het over een minuut opnieuw.", path=name)
+
     def run(self, fn: Callable, *args, name: str | None = None, **kwargs) -> Any:
         """fn(*args, **kwargs) in a worker: its result, or the IngestError it raised (Dutch).
         Raises ParseLimitExceeded (time or memory), ParserBusy (no free worker in time)."""
         if self._closed:
             raise ParserBusy("Het lezen van documenten is gestopt omdat de server afsluit. Probeer het zo opnieuw.")
         if not self._slots.acquire(timeout=self.limits.queue_seconds):
-            n = self.limits.workers
-            raise ParserBusy(f"Er {'wordt' if n == 1 else 'worden'} op dit moment al "
-                             f"{'een document' if n == 1 else f'{n} documenten'} gelezen, meer kan niet tegelijk. "
-                             "Probeer het over een minuut opnieuw.", path=name)
+            raise self.busy(name)
         try:
             return self._run(fn, args, kwargs, name)
         finally:
