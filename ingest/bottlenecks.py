@@ -57,6 +57,9 @@ class Statement:
     probability: float    # the classifier's probability of 'knelpunt' (with the section's prior)
 
 
+Candidate = tuple[str, int, int, int, str, str]     # (sentence, start, end, block order, section path, kind)
+
+
 def section_kind(heading: str) -> str:
     """'problem1' | 'problem2' | 'skip' | 'neutral' for a heading text (numbering ignored)."""
     h = fold(heading)
@@ -86,19 +89,18 @@ def sections(blocks: list[Block]) -> list[tuple[str, str]]:
     return out
 
 
-def candidate_sentences(blocks: list[Block], text: str) -> list[tuple[str, int, int, int, str, str]]:
+def candidate_sentences(blocks: list[Block], text: str) -> list[Candidate]:
     """(sentence, start, end, block order, section path, section kind) of every sentence a person would
     consider: in the problem sections when there are any, else in all sections not skipped."""
-    from ingest.nlp import chunks, get_nlp
+    from ingest.nlp import analyse, chunks
     kinds = sections(blocks)
     present = {k for k, _ in kinds}
     wanted = {"problem1"} if "problem1" in present else {"problem2"} if "problem2" in present else {"neutral"}
-    nlp = get_nlp()
     out = []
     for b, (kind, path) in zip(blocks, kinds):
         if kind not in wanted or b.kind not in ("paragraph", "item"):
             continue
-        for sent in (s for piece in chunks(b.text) for s in nlp(piece).sents):
+        for sent in (s for piece in chunks(b.text) for s in analyse(piece).sents):
             s = sent.text.strip().lstrip("•-* ").strip()
             if not (MIN_CHARS <= len(s) <= MAX_CHARS) or not re.search(r"[A-Za-zÀ-ÿ]{3}", s):
                 continue
@@ -115,8 +117,15 @@ def extract(blocks: list[Block], text: str, classifier=None, *, embedding=None,
     """The bottleneck statements of a document, in document order. `embedding`
     (ingest.sentences.Embedding) selects the classifier with sentence embeddings;
     `section_prior` is for measurement (see 4. above)."""
+    return select(candidate_sentences(blocks, text), classifier, embedding=embedding, section_prior=section_prior)
+
+
+def select(cands: list[Candidate], classifier=None, *, embedding=None,
+           section_prior: float = SECTION_PRIOR) -> list[Statement]:
+    """The candidates (`candidate_sentences`) the classifier takes for problem statements.
+    Split from `extract` so that reading and segmentation (spaCy) can run in a parse worker
+    and the classification, with the encoder already loaded, in the calling process."""
     from ingest.sentences import PROBLEM, load_classifier
-    cands = candidate_sentences(blocks, text)
     if not cands:
         return []
     classifier = classifier or load_classifier(embedding)

@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,18 @@ def get_nlp():
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
+
+
+# One spaCy pipeline per process, shared by the threads of a server (search, plan classification,
+# curators' saves): spaCy does not promise that one pipeline may run in two threads at once, so
+# every call into it holds this lock (the work itself is CPU-bound under the GIL anyway).
+NLP_LOCK = threading.RLock()
+
+
+def analyse(text: str):
+    """The spaCy Doc of `text` (at most CHUNK_CHARS characters), made under NLP_LOCK."""
+    with NLP_LOCK:
+        return get_nlp()(text)
 
 
 def pipeline_name() -> str:
@@ -69,15 +82,16 @@ def sentences(text: str) -> list[str]:
         if not block:
             continue
         for piece in chunks(block):
-            doc = get_nlp()(piece)
+            doc = analyse(piece)
             out += [s.text.strip() for s in doc.sents if s.text.strip()]
     return out
 
 
 def lemmas(text: str) -> list[str]:
     """Accent-folded lowercase lemmas of content words (no stop words, punctuation, numbers)."""
-    return [fold(t.lemma_ or t.text) for piece in chunks(text) for t in get_nlp()(piece)
-            if t.is_alpha and not t.is_stop and len(t.text) > 2]
+    with NLP_LOCK:
+        return [fold(t.lemma_ or t.text) for piece in chunks(text) for t in get_nlp()(piece)
+                if t.is_alpha and not t.is_stop and len(t.text) > 2]
 
 
 def keywords(text: str, n: int = 12) -> list[str]:
@@ -149,23 +163,25 @@ class Gazetteer:
 
     def find(self, text: str) -> list[str]:
         found: list[str] = []
-        for piece in chunks(text):
-            doc = get_nlp().make_doc(piece)
-            for match_id, _start, _end in self.matcher(doc):
-                for target in self.targets[get_nlp().vocab.strings[match_id]]:
-                    if target not in found:
-                        found.append(target)
+        with NLP_LOCK:
+            for piece in chunks(text):
+                doc = get_nlp().make_doc(piece)
+                for match_id, _start, _end in self.matcher(doc):
+                    for target in self.targets[get_nlp().vocab.strings[match_id]]:
+                        if target not in found:
+                            found.append(target)
         return found
 
 
 def make_gazetteer(names: dict[str, list[str]]) -> Gazetteer:
     nlp = get_nlp()
-    matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-    targets: dict[str, list[str]] = {}
-    for i, (name, ids) in enumerate(sorted(names.items())):
-        key = f"G{i}"
-        targets[key] = list(ids)
-        matcher.add(key, [nlp.make_doc(name)])
+    with NLP_LOCK:
+        matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        targets: dict[str, list[str]] = {}
+        for i, (name, ids) in enumerate(sorted(names.items())):
+            key = f"G{i}"
+            targets[key] = list(ids)
+            matcher.add(key, [nlp.make_doc(name)])
     return Gazetteer(matcher, targets)
 
 

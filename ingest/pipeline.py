@@ -7,7 +7,8 @@
                              places, organisations, branches, results and passages.
 
     build_import(raw, ...)   one uploaded document -> proposed entries, split by its layout
-                             headings (curator import, `praktijkwijzer import`).
+                             headings (curator import, `praktijkwijzer import`);
+    parse_import(data, ...)  the same from the uploaded bytes, as a parse worker runs it.
 
 kb.loader.ingest runs these and stores the result in one transaction.
 """
@@ -23,8 +24,8 @@ import yaml
 from ingest.errors import IngestError
 from ingest.model import Draft, slugify
 from ingest.nlp import classify, keywords, make_gazetteer, quantified_results, region_gazetteer, sentences
-from ingest.readers import SUPPORTED_SUFFIXES, RawDocument, read_document
-from ingest.registry import CORPUS_DIR, Registry
+from ingest.readers import MAX_BYTES, SUPPORTED_SUFFIXES, RawDocument, read_bytes, read_document
+from ingest.registry import CORPUS_DIR, Registry, load_registry
 from ingest.segment import segment
 
 SOURCES_DIR = CORPUS_DIR / "sources"
@@ -140,6 +141,32 @@ def build_import(raw: RawDocument, doc_id: str, title: str, registry: Registry,
         seg = segment(doc_id, raw.text, registry)
     drafts = _collect(out, registry, doc_id, title, seg)
     return _finish(out, drafts, registry, known_organisations, step)
+
+
+def import_document_id(sha256: str, filename: str) -> str:
+    """The document id of an uploaded or imported file: its content hash and its name."""
+    return f"upload-{sha256[:12]}-{slugify(Path(filename).stem, max_words=8)}"
+
+
+@dataclass
+class ParsedImport:
+    """An uploaded document read and split into proposed entries (`parse_import`)."""
+    raw: RawDocument
+    doc_id: str
+    title: str
+    built: Built
+
+
+def parse_import(data: bytes, filename: str, known_organisations: dict[str, str] | None = None, *,
+                 registry: Registry | None = None, max_bytes: int = MAX_BYTES) -> ParsedImport:
+    """Read an uploaded document (bytes) and split it into proposed entries with `build_import`.
+    No database and no encoder: this is what a parse worker runs (ingest.worker) for a curator
+    import; the caller checks the proposals for near-duplicates and stores them."""
+    raw = read_bytes(data, filename, max_bytes=max_bytes)
+    meta = document_meta(raw)
+    doc_id = import_document_id(raw.sha256, raw.path.name)
+    built = build_import(raw, doc_id, meta["title"], registry or load_registry(), known_organisations)
+    return ParsedImport(raw, doc_id, meta["title"], built)
 
 
 def _collect(out: Built, registry: Registry, doc_id: str, title: str, seg) -> list[Draft]:

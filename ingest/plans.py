@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.bottlenecks import MAX_BOTTLENECKS, extract
+from ingest.bottlenecks import MAX_BOTTLENECKS, Candidate, candidate_sentences, extract, select
 from ingest.clean import one_line
 from ingest.document import parse_text
 from ingest.errors import IngestError
@@ -138,11 +138,23 @@ def _from_data(data, name: str) -> tuple[dict, list[Bottleneck]]:
     return meta, out
 
 
-def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, embedding=None) -> PlanDraft:
-    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found.
-    `embedding`: ingest.sentences.Embedding of the project's encoder, for the sentence
-    classifier with embeddings (callers that have the encoder pass it; see ingest.sentences)."""
-    registry = registry or load_registry()
+@dataclass
+class ParsedPlan:
+    """A plan file read and segmented, not yet classified (`parse_plan`; picklable, so a parse
+    worker can hand it back). A document plan carries its candidate sentences; a YAML/JSON
+    plan its bottlenecks as given."""
+    filename: str
+    format: str
+    sha256: str
+    text: str
+    meta: dict
+    bottlenecks: list[Bottleneck] | None = None          # YAML/JSON: as given
+    candidates: list[Candidate] = field(default_factory=list)   # documents: sentences to classify
+
+
+def parse_plan(data: bytes, filename: str) -> ParsedPlan:
+    """Read, lay out and segment a plan file (no classification). Raises IngestError (Dutch).
+    This is the part of `read_plan` that a parse worker runs (ingest.worker)."""
     suffix = Path(filename).suffix.lower()
     sha = hashlib.sha256(data).hexdigest()
     if suffix in DATA_SUFFIXES:
@@ -153,16 +165,26 @@ def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, e
             raise IngestError(f"'{filename}' is geen geldig {kind}-bestand: het is niet in UTF-8 opgeslagen.") from None
         parsed = load_json(decoded, filename) if suffix == ".json" else load_yaml(decoded, filename)
         meta, bottlenecks = _from_data(parsed, filename)
-        text = "\n".join(b.text for b in bottlenecks)
-        fmt = suffix.lstrip(".")
+        return ParsedPlan(filename, suffix.lstrip("."), sha, "\n".join(b.text for b in bottlenecks), meta,
+                          bottlenecks=bottlenecks)
+    raw = read_bytes(data, filename)
+    meta = _front_matter(raw.text, filename) if raw.format == "markdown" else {}
+    if not meta.get("titel") and raw.title:
+        meta["titel"] = raw.title
+    return ParsedPlan(filename, raw.format, sha, raw.text, meta, candidates=candidate_sentences(raw.blocks, raw.text))
+
+
+def finish_plan(parsed: ParsedPlan, *, registry: Registry | None = None, embedding=None) -> PlanDraft:
+    """The plan of a parsed file: its bottleneck statements (the sentence classifier, with the
+    encoder's embeddings when `embedding` is given), each classified to actielijn, themes and
+    branches. Raises IngestError (Dutch) when nothing usable is found."""
+    registry = registry or load_registry()
+    filename, meta = parsed.filename, parsed.meta
+    if parsed.bottlenecks is not None:
+        bottlenecks = parsed.bottlenecks
     else:
-        raw = read_bytes(data, filename)
-        meta = _front_matter(raw.text, filename) if raw.format == "markdown" else {}
-        text, fmt = raw.text, raw.format
-        bottlenecks = [Bottleneck(text=s.text, start=s.start, end=s.end) for s in extract(raw.blocks, raw.text,
-                                                                                 embedding=embedding)]
-        if not meta.get("titel") and raw.title:
-            meta["titel"] = raw.title
+        bottlenecks = [Bottleneck(text=s.text, start=s.start, end=s.end)
+                       for s in select(parsed.candidates, embedding=embedding)]
     seen, unique = set(), []
     for b in bottlenecks:
         key = fold(b.text)
@@ -179,10 +201,18 @@ def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, e
     region = meta.get("regio") or meta.get("region")
     title = meta.get("titel") or meta.get("title")
     return PlanDraft(title=str(title)[:300] if title else Path(filename).stem,
-                     region=str(region)[:200] if region else None, text=text, bottlenecks=unique,
+                     region=str(region)[:200] if region else None, text=parsed.text, bottlenecks=unique,
                      example=bool(meta.get("voorbeeld") or meta.get("example")),
                      metadata={k: v for k, v in meta.items() if k not in ("knelpunten", "bottlenecks")},
-                     format=fmt, sha256=sha, source=Path(filename).name)
+                     format=parsed.format, sha256=parsed.sha256, source=Path(filename).name)
+
+
+def read_plan(data: bytes, filename: str, *, registry: Registry | None = None, embedding=None) -> PlanDraft:
+    """Parse a plan file's bytes; raises IngestError (Dutch) when nothing usable is found.
+    `embedding`: ingest.sentences.Embedding of the project's encoder, for the sentence
+    classifier with embeddings (callers that have the encoder pass it; see ingest.sentences).
+    In one process; a server runs `parse_plan` in a parse worker and `finish_plan` itself."""
+    return finish_plan(parse_plan(data, filename), registry=registry, embedding=embedding)
 
 
 PLANS_DIR = CORPUS_DIR / "plans"

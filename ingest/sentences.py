@@ -167,6 +167,13 @@ class SentenceClassifier:
     embed_weight: float = EMBED_WEIGHT
 
     @property
+    def signature(self) -> str:
+        """Which model this is: 'lexicaal' or 'embeddings:<encoder id>', and the training file's
+        sha256 (stored with what it extracted, so that a changed model reads again)."""
+        kind = f"embeddings:{self.embedding.model_id}" if self.embedding is not None else "lexicaal"
+        return f"{kind}@{self.sha256[:16]}"
+
+    @property
     def labels(self) -> list[str]:
         return [str(c) for c in self.model.classes_]
 

@@ -26,6 +26,7 @@ from kb.documents import list_documents, upsert_document
 from kb.entries import get_entry, save_entry
 from kb.models import CONTENT_FIELDS, Document, Entry
 from kb.plans import get_plan, save_plan, to_plan
+from kb.proposals import ingest_refusal
 from kb.regions import find_region
 from kb.registry import organisation_gazetteer, sync_registry, upsert_organisation
 
@@ -60,13 +61,17 @@ def to_document(raw: RawDocument) -> Document:
 
 
 def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, *,
-           progress: Progress | None = None, registry: Registry | None = None) -> IngestReport:
-    """Read `paths` (default: the bundled corpus and its example plans) into the knowledge base."""
+           progress: Progress | None = None, registry: Registry | None = None, embedding=None) -> IngestReport:
+    """Read `paths` (default: the bundled corpus and its example plans) into the knowledge base.
+    A file whose content a curator imported on the web is refused (kb.proposals.ingest_refusal).
+    `embedding` (ingest.sentences.Embedding of the project's encoder, injected by the CLI or
+    the server) is used to find the bottlenecks of the example plans."""
     registry = registry or load_registry()
     step = progress or (lambda *_: None)
     report = IngestReport()
     read = read_files(paths, step)
     report.errors, report.warnings = read.errors, read.warnings
+    report.errors += [why for raw in read.documents if (why := ingest_refusal(conn, raw, to_document(raw).id))]
     if report.errors:
         return report          # all or nothing: the knowledge base stays as it was
     with transaction(conn):
@@ -80,10 +85,12 @@ def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, 
             upsert_organisation(conn, name, source=doc_id, regions=regions)
         report.kinds, report.per_document = built.kinds, built.per_document
         report.warnings += built.warnings
-        report.applied = apply_ingested(conn, [Entry.from_draft(d) for d in built.drafts])
+        entries = [Entry.from_draft(d) for d in built.drafts]
+        keep_clear_of_curated(conn, entries)
+        report.applied = apply_ingested(conn, entries)
         if not paths:
             step("Voorbeeldplannen", 0, 1)
-            report.plans, plan_warnings = load_example_plans(conn, registry)
+            report.plans, plan_warnings = load_example_plans(conn, registry, embedding=embedding)
             report.warnings += plan_warnings
     for d in built.drafts:
         report.per_type[d.type] = report.per_type.get(d.type, 0) + 1
@@ -92,6 +99,23 @@ def ingest(conn: sqlite3.Connection, paths: Iterable[str | Path] | None = None, 
 
 
 # ---------------------------------------------------------------- applying the drafts
+
+def keep_clear_of_curated(conn: sqlite3.Connection, drafts: list[Entry]) -> None:
+    """An ingested draft never takes over an entry that curation created (origin 'curator': a
+    proposal taken over, or a curator's own entry): a draft whose id such an entry holds gets
+    the first free suffix ('-2', '-3', ...), the same one on every run. So ingesting never
+    re-points the sources of a curator's entry."""
+    curated = {r[0] for r in conn.execute("SELECT id FROM entries WHERE origin = 'curator'")}
+    taken = {d.id for d in drafts}
+    for d in drafts:
+        if d.id not in curated:
+            continue
+        base, n = d.id, 2
+        while f"{base}-{n}" in curated or f"{base}-{n}" in taken:
+            n += 1
+        d.id = f"{base}-{n}"
+        taken.add(d.id)
+
 
 def merge_curator_edits(old: Entry, new: Entry) -> Entry:
     """Keep what a curator changed: fields in old.edited_fields win over the ingested values."""
@@ -136,14 +160,27 @@ def apply_ingested(conn: sqlite3.Connection, drafts: list[Entry], *, actor: str 
 # ---------------------------------------------------------------- the bundled example plans
 
 def load_example_plans(conn: sqlite3.Connection, registry: Registry | None = None,
-                       files: list[Path] | None = None) -> tuple[int, list[str]]:
-    """Store the bundled example plans (idempotent: an unchanged file is skipped).
+                       files: list[Path] | None = None, *, embedding=None) -> tuple[int, list[str]]:
+    """Store the bundled example plans (idempotent). A stored plan is read again only when its
+    file or the sentence classifier changed (the classifier's signature is kept in the plan's
+    metadata as 'extractie'). `embedding`: see `ingest`.
     Returns (number of plans stored or kept, Dutch warnings)."""
+    import hashlib
+
+    from ingest.sentences import load_classifier
     registry = registry or load_registry()
+    signature = load_classifier(embedding).signature
     count, warnings = 0, []
     for path in (example_plan_files() if files is None else files):
+        data = path.read_bytes()
+        plan_id = slugify(path.stem, max_words=14)
+        old = get_plan(conn, plan_id)
+        if old is not None and old.sha256 == hashlib.sha256(data).hexdigest() \
+                and old.metadata.get("extractie") == signature:
+            count += 1
+            continue
         try:
-            draft = read_plan(path.read_bytes(), path.name, registry=registry)
+            draft = read_plan(data, path.name, registry=registry, embedding=embedding)
         except IngestError as err:
             warnings.append(str(err))
             continue
@@ -151,9 +188,7 @@ def load_example_plans(conn: sqlite3.Connection, registry: Registry | None = Non
         if region is None:
             warnings.append(f"{path.name}: regio '{draft.region}' niet herkend; plan overgeslagen.")
             continue
-        plan = to_plan(draft, region, plan_id=slugify(path.stem, max_words=14))
-        old = get_plan(conn, plan.id)
-        if old is None or old.sha256 != plan.sha256:
-            save_plan(conn, plan, actor="ingest")
+        draft.metadata["extractie"] = signature
+        save_plan(conn, to_plan(draft, region, plan_id=plan_id), actor="ingest")
         count += 1
     return count, warnings

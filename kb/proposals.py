@@ -1,7 +1,8 @@
 """Importing a document for curation: upload -> proposals -> a curator's decision per proposal.
 
-    upload(conn, data, filename, ...)   read the bytes (ingest.readers), segment and enrich them
-                                        (ingest.pipeline.build_drafts), score each draft against
+    upload(conn, data, filename, ...)   read the bytes, split them into proposed entries by their
+                                        layout headings (ingest.pipeline.parse_import, in a parse
+                                        worker when the caller runs one), score each draft against
                                         the knowledge base with the `find_duplicates` function it
                                         is given (search.duplicates), store the batch and its
                                         proposals. No entry is created or changed.
@@ -13,10 +14,13 @@
 
 The uploaded document enters the `documents` table only when a proposal is taken over (its
 entries cite it). Such documents are not segmented again by `praktijkwijzer ingest`
-(kb.documents.list_documents leaves them out): for them, curators decide.
+(kb.documents.list_documents leaves them out): for them, curators decide. For the same
+reason `praktijkwijzer ingest` refuses a file whose content was imported here
+(`ingest_refusal`): it would bypass the near-duplicate check.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -24,9 +28,10 @@ from typing import Callable
 
 from ingest.errors import IngestError
 from ingest.model import Draft, Source, slugify
-from ingest.pipeline import build_drafts, document_meta
-from ingest.readers import read_bytes
-from ingest.registry import Registry, load_registry
+from ingest.pipeline import parse_import
+from ingest.readers import RawDocument
+from ingest.worker import in_process
+from ingest.registry import Registry
 from kb.audit import audit, now
 from kb.db import transaction
 from kb.entries import EntryNotFound, check_version, derive_fields, get_entry, save_entry, unique_entry_id
@@ -59,9 +64,13 @@ class ProposalError(Exception):
 
 
 class AlreadyImported(ProposalError):
-    def __init__(self, message: str, *, batch_id: int | None = None, document_id: str | None = None):
+    """The same content was read before. `str(err)` is the web's message; `reason` only says
+    where it was read before (a front end adds how to read it again anyway)."""
+
+    def __init__(self, message: str, *, batch_id: int | None = None, document_id: str | None = None,
+                 reason: str | None = None):
         super().__init__(message)
-        self.batch_id, self.document_id = batch_id, document_id
+        self.batch_id, self.document_id, self.reason = batch_id, document_id, reason or message
 
 
 @dataclass
@@ -167,23 +176,64 @@ def previous_import(conn: sqlite3.Connection, sha256: str) -> str | None:
     return None
 
 
+def import_of(conn: sqlite3.Connection, sha256: str, text: str | None = None) -> sqlite3.Row | None:
+    """The latest import batch of this content: the same bytes, or the same extracted text
+    (the same document saved again)."""
+    b = conn.execute("SELECT id, filename, uploaded_by, created_at FROM import_batches WHERE sha256 = ? "
+                     "ORDER BY id DESC", (sha256,)).fetchone()
+    if b is None and text:
+        b = conn.execute("SELECT id, filename, uploaded_by, created_at FROM import_batches WHERE text = ? "
+                         "ORDER BY id DESC", (text,)).fetchone()
+    return b
+
+
+def ingest_refusal(conn: sqlite3.Connection, raw: RawDocument, document_id: str) -> str | None:
+    """Why `praktijkwijzer ingest` must not read this file as a source, in Dutch, or None.
+
+    A file whose content a curator imported on the web is decided on per proposal there (with
+    the near-duplicate check); ingesting it as a source would skip that check and create
+    concepts beside the entries taken over, revive rejected proposals and re-point sources.
+    A document that already is a source of the knowledge base (same id, same content) is not
+    refused: ingesting it again changes nothing."""
+    if conn.execute("SELECT 1 FROM documents WHERE id = ? AND sha256 = ?", (document_id, raw.sha256)).fetchone():
+        return None
+    b = import_of(conn, raw.sha256, raw.text)
+    if b is None:
+        return None
+    return (f"Het bestand '{raw.path.name}' is al op de website geïmporteerd als '{b['filename']}' door "
+            f"{b['uploaded_by']} op {b['created_at'][:10]} (import {b['id']}). Curatoren beslissen per voorstel "
+            f"op /beheer/import/{b['id']}; 'praktijkwijzer ingest' leest het niet nog eens in, zodat er geen "
+            "dubbele kennisitems ontstaan. Een nieuwe versie van dit document leest u in met "
+            "'praktijkwijzer import PAD'.")
+
+
+_AGAIN = " Er zijn geen nieuwe voorstellen gemaakt; kies 'Toch inlezen' om het bestand opnieuw te beoordelen."
+
+
 def upload(conn: sqlite3.Connection, data: bytes, filename: str, *, actor: str, find_duplicates: DuplicateFinder,
-           registry: Registry | None = None, force: bool = False, max_bytes: int = MAX_UPLOAD_BYTES) -> Batch:
+           registry: Registry | None = None, force: bool = False, max_bytes: int = MAX_UPLOAD_BYTES,
+           run: Callable = in_process) -> Batch:
     """Read an uploaded document and store its proposals. Raises IngestError (unreadable, too
-    large, unsupported; Dutch) or AlreadyImported (same bytes as before, unless `force`)."""
+    large, unsupported, over a parse limit; Dutch) or AlreadyImported (same bytes or same text
+    as before, unless `force`). `run` runs the parsing (ingest.pipeline.parse_import): a
+    server passes its parse pool (ingest.worker.ParsePool.run, time and memory limits); the
+    default runs it here."""
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not filename:
         raise IngestError("Kies een bestand om te uploaden.")
-    raw = read_bytes(data, filename, max_bytes=max_bytes)
-    seen = previous_import(conn, raw.sha256)
+    sha = hashlib.sha256(data).hexdigest()
+    seen = previous_import(conn, sha)
     if seen and not force:
-        b = conn.execute("SELECT id FROM import_batches WHERE sha256 = ? ORDER BY id DESC", (raw.sha256,)).fetchone()
-        raise AlreadyImported(seen + " Er zijn geen nieuwe voorstellen gemaakt; kies 'Toch inlezen' om het "
-                              "bestand opnieuw te beoordelen.", batch_id=b[0] if b else None)
-    registry = registry or load_registry()
-    meta = document_meta(raw)
-    doc_id = f"upload-{raw.sha256[:12]}-{slugify(raw.path.stem, max_words=8)}"
-    built = build_drafts([(doc_id, meta["title"], raw.text)], registry, organisation_gazetteer(conn))
+        b = conn.execute("SELECT id FROM import_batches WHERE sha256 = ? ORDER BY id DESC", (sha,)).fetchone()
+        raise AlreadyImported(seen + _AGAIN, batch_id=b[0] if b else None, reason=seen)
+    parsed = run(parse_import, data, filename, organisation_gazetteer(conn), registry=registry, max_bytes=max_bytes,
+                 name=filename)
+    raw, doc_id, title, built = parsed.raw, parsed.doc_id, parsed.title, parsed.built
+    same_text = None if force else import_of(conn, "", raw.text)
+    if same_text is not None:
+        reason = (f"Dit document is al eerder geüpload (met precies dezelfde tekst) als '{same_text['filename']}' "
+                  f"door {same_text['uploaded_by']} op {same_text['created_at'][:10]} (import {same_text['id']}).")
+        raise AlreadyImported(reason + _AGAIN, batch_id=same_text["id"], reason=reason)
     if not built.drafts:
         raise IngestError(f"In '{filename}' is geen onderdeel herkend dat een kennisitem kan worden "
                           "(geen koppen met tekst eronder).")
@@ -193,7 +243,7 @@ def upload(conn: sqlite3.Connection, data: bytes, filename: str, *, actor: str, 
         cur = conn.execute(
             "INSERT INTO import_batches (filename, format, sha256, document_id, title, text, organisations, "
             "warnings, uploaded_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (filename, raw.format, raw.sha256, doc_id, meta["title"], raw.text,
+            (filename, raw.format, raw.sha256, doc_id, title, raw.text,
              json.dumps(organisations, ensure_ascii=False), json.dumps(raw.warnings + built.warnings, ensure_ascii=False),
              actor, now()))
         batch_id = cur.lastrowid

@@ -92,6 +92,18 @@ def searcher(kb_path, index_root, encoder):
     return Searcher(conn, load(index_root, expected_model=encoder.model_id, conn=conn), encoder)
 
 
+@pytest.fixture(scope="session")
+def parse_pool():
+    """The parse workers of the tests' apps (ingest.worker): one worker, 256 MB above its loaded
+    size, so that a document over the memory limit is cheap to show. Started at once (it loads
+    in the background)."""
+    from ingest.worker import Limits, ParsePool
+    pool = ParsePool(Limits(seconds=120, memory_mb=256, workers=1, queue_seconds=120))
+    pool.start()
+    yield pool
+    pool.close()
+
+
 PLURYN = "carriereswitchers-van-pluryn"
 
 

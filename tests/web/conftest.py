@@ -18,11 +18,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def web_app(kb_path, index_root, encoder):
+def web_app(kb_path, index_root, encoder, parse_pool):
     """The application on the session knowledge base (read-only use). The encoder fixture
-    loads the model once; the app's Services get the same cached instance."""
+    loads the model once; the app's Services get the same cached instance. Uploads are read by
+    the session's parse worker (tests/conftest.py)."""
     from web.app import create_app
     app = create_app(kb_path, index_root)
+    app.state.parse_pool = parse_pool
     app.state.services.searcher()
     return app
 
@@ -35,12 +37,14 @@ def client(web_app):
 
 
 @pytest.fixture
-def writable_app(kb_copy, index_root, tmp_path, encoder):
+def writable_app(kb_copy, index_root, tmp_path, encoder, parse_pool):
     """An app on a private copy of the knowledge base and of the index (tests that write)."""
     from web.app import create_app
     index_copy = tmp_path / "index"
     shutil.copytree(index_root, index_copy)
-    return create_app(kb_copy, index_copy)
+    app = create_app(kb_copy, index_copy)
+    app.state.parse_pool = parse_pool
+    return app
 
 
 def _free_port() -> int:

@@ -2,6 +2,7 @@
 messages are Dutch.
 
     entries.py    ingest, entries, show, stats
+    imports.py    import (a document as proposals for curators, as on the website)
     search.py     search, reindex, bench (bench_web.py: the web page's latency)
     bench_load.py bench-web (load on a served app: concurrency, a flood of plan matches)
     plans.py      plan add/match/list/knelpunt, regions [similar]
@@ -16,14 +17,14 @@ import os
 import sys
 import traceback
 
-from web.cli import bench_load, curation, entries, nl_argparse, plans, search, serve
+from web.cli import bench_load, curation, entries, imports, nl_argparse, plans, search, serve
 from web.cli.common import CliError, report, unexpected
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
           "serve en import-backup maken een nieuwe database aan. Indexen staan ernaast en worden altijd uit de "
           "database opgebouwd.")
-COMMANDS = (entries, search, plans, serve, curation, bench_load)
+COMMANDS = (entries, imports, search, plans, serve, curation, bench_load)
 
 
 def build_parser() -> argparse.ArgumentParser:

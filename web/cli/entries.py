@@ -20,9 +20,13 @@ def cmd_ingest(args) -> int:
     from rich.table import Table
 
     from kb.loader import ingest
+    from web.cli.embedding import sentence_embedding
     conn = connect_db(args, create=True)
+    # the example plans (read with the bundled corpus) use the encoder's sentence embeddings
+    embedding = None if args.paden else sentence_embedding(getattr(args, "model", None))
     with progress() as bar:
-        report = ingest(conn, args.paden or None, progress=stepper(bar, bar.add_task("Inlezen", total=1)))
+        report = ingest(conn, args.paden or None, progress=stepper(bar, bar.add_task("Inlezen", total=1)),
+                        embedding=embedding)
     con = console()
     if not report.ok:
         for err in report.errors:

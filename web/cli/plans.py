@@ -6,12 +6,13 @@ from pathlib import Path
 
 from web.cli.common import (CliError, EXIT_INVALID, check_ranges, connect_db, console, id_column, invalid_value,
                             print_json, region_option, registry)
+from web.cli.embedding import sentence_embedding
 from web.params import MATCH_K, SIMILAR_K
 
 
-def _read_plan_file(path: str):
+def _read_plan_file(path: str, model: str | None = None):
     from ingest.errors import IngestError
-    from ingest.plans import read_plan
+    from ingest.plans import finish_plan, parse_plan
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -19,7 +20,9 @@ def _read_plan_file(path: str):
         raise CliError(f"Het bestand '{path}' bestaat niet of kan niet worden gelezen.", status=404,
                        code=EXIT_INVALID) from None
     try:
-        return read_plan(data, p.name)
+        parsed = parse_plan(data, p.name)          # an unreadable file fails before the model is loaded
+        return finish_plan(parsed, registry=registry(),
+                           embedding=sentence_embedding(model) if parsed.candidates else None)
     except IngestError as err:
         raise CliError(str(err), status=422, code=EXIT_INVALID) from None
 
@@ -36,7 +39,7 @@ def _plan_of(draft, region: str | None):
 def cmd_plan_add(args) -> int:
     from kb.plans import save_plan
     region = region_option(args.regio)
-    draft = _read_plan_file(args.pad)
+    draft = _read_plan_file(args.pad, getattr(args, "model", None))
     plan = _plan_of(draft, region)
     if draft.region:
         named = registry().resolve_region(draft.region)
@@ -77,7 +80,7 @@ def cmd_plan_match(args) -> int:
     check_ranges(k=(args.k, MATCH_K))
     conn = connect_db(args)
     if Path(args.doel).exists():
-        draft = _read_plan_file(args.doel)
+        draft = _read_plan_file(args.doel, getattr(args, "model", None))
         plan = _plan_of(draft, find_region(registry(), draft.region))
     else:
         region = region_option(args.doel, field="doel")
@@ -203,6 +206,7 @@ def register(sub) -> None:
     s = ps.add_parser("add", help="een plan (PDF, DOCX, Markdown, tekst, HTML, YAML/JSON) aan een regio koppelen")
     s.add_argument("regio", metavar="REGIO")
     s.add_argument("pad", metavar="PAD")
+    s.add_argument("--model", help="map van een ander sentence-transformers-model")
     s.set_defaults(func=cmd_plan_add)
     s = ps.add_parser("match", help="aanbevelingen voor de knelpunten van een regio of een planbestand")
     s.add_argument("doel", metavar="REGIO|PAD")

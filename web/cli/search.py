@@ -106,7 +106,7 @@ def cmd_bench(args) -> int:
     import tempfile
 
     from search.bench import EmptyKnowledgeBase, collect, finish
-    from web.cli import bench_web
+    from web.cli import bench_docs, bench_web
     conn = connect_db(args)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -115,7 +115,11 @@ def cmd_bench(args) -> int:
             raise CliError(str(err)) from None
         if not getattr(args, "model", None):        # the web app serves the configured model
             report["web"] = bench_web.run(db_location(args), Path(tmp))
+    if not args.skip_docs:                           # documents: classifier CV, extraction (web/cli/bench_docs.py)
+        report["documents"] = bench_docs.run(getattr(args, "model", None))
     finish(report, as_json=args.json)
+    if report.get("documents") and not args.json:
+        bench_docs.print_report(console(), report["documents"])
     return 0
 
 
@@ -140,6 +144,8 @@ def register(sub) -> None:
 
     s = sub.add_parser("bench", help="kwaliteit en snelheid meten (dev-set, latentie, schaal)")
     s.add_argument("--skip-scale", action="store_true", help="de schaalmeting (10k/100k vectoren) overslaan")
+    s.add_argument("--skip-docs", action="store_true",
+                   help="de documentmeting (knelpuntzinnen, knelpunten uit testplannen, PDF-lezers) overslaan")
     s.add_argument("--json", action="store_true", help="uitvoer als JSON")
     s.add_argument("--model", help="map van een ander sentence-transformers-model")
     s.set_defaults(func=cmd_bench)

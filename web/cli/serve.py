@@ -26,8 +26,11 @@ def prepare(args, con) -> bool:
     conn = connect_db(args, create=True)
     if not entry_count(conn):
         con.print("De kennisbank is leeg: de meegeleverde bronnen worden ingelezen (eenmalig).")
+        from web.cli.embedding import sentence_embedding
+        embedding = sentence_embedding(getattr(args, "model", None))     # for the example plans' bottlenecks
         with progress() as bar:
-            report = ingest(conn, None, progress=stepper(bar, bar.add_task("Inlezen", total=1), echo=True))
+            report = ingest(conn, None, progress=stepper(bar, bar.add_task("Inlezen", total=1), echo=True),
+                            embedding=embedding)
         if not report.ok:
             for err in report.errors:
                 con.print(f"[bold red]Fout:[/] {err}")

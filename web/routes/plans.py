@@ -6,7 +6,9 @@
                                         uploaded file (bestand); a logged-in curator may store the plan
 
 Nothing is stored unless a logged-in curator asks for it (with a valid CSRF token). The plan
-rules (cap, weights, one classification per bottleneck) are kb.plan_input's.
+rules (cap, weights, one classification per bottleneck) are kb.plan_input's. An uploaded file
+is read in a parse worker with a time and memory limit (web.parsing); its bottleneck sentences
+are classified with the encoder's sentence embeddings.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from ingest.errors import IngestError
-from ingest.plans import read_plan
 from ingest.upload import MAX_UPLOAD_BYTES, check_plan_upload, upload_name
 from kb.plan_input import (PlanInputError, bottleneck_lines, check_bottlenecks, parse_weights, store_plan, typed_plan,
                            uploaded_plan)
@@ -28,6 +29,7 @@ from kb.regions import RegionError, find_region, resolve_region
 from web.auth import CsrfError, check_csrf, csrf_token, current_user
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.matching import group_by_bottleneck, match, similar_to_plan
+from web.parsing import ParserBusy, parse_pool, read_plan_upload
 from web.serialize import MATCH_COLUMNS, match_response, match_rows
 from web.views import base_url, download, render
 
@@ -79,6 +81,7 @@ def plan_form(request: Request, services: ServicesDep, conn: ConnDep, registry: 
     if not texts:
         if formaat:
             raise HTTPException(422, "Geef knelpunten op (?knelpunt=...) om de aanbevelingen te downloaden.")
+        parse_pool(request.app).start()       # a parse worker loads while the user chooses a file
         return render(request, "plan.html", _plan_ctx(request, registry) | {"region": region})
     weights, error = _typed_error(texts, gewicht)
     if error:
@@ -154,7 +157,9 @@ async def plan_post(request: Request, services: ServicesDep, conn: ConnDep, regi
                          "Upload alleen het plan, of plak de knelpunten in het tekstvak."}, 413)
         try:
             check_plan_upload(data, name)
-            draft = await run_in_threadpool(read_plan, data, name, registry=registry)
+            draft = await read_plan_upload(request.app, services, registry, data, name)
+        except ParserBusy as err:
+            return render(request, "plan.html", ctx | {"error": str(err), "error_field": "bestand"}, 503)
         except IngestError as err:
             return render(request, "plan.html", ctx | {"error": str(err), "error_field": "bestand"}, 422)
         if region is None:

@@ -19,6 +19,7 @@ from web import auth
 from web.curation_views import SQL_INT_MAX, flash, flash_url, in_worker, redirect, refresh_index, render, to_int
 from web.deps import ConnDep, CuratorDep, CuratorPostDep, ServicesDep
 from web.errors import html_error
+from web.parsing import ParserBusy, parse_pool
 from web.services import ServiceUnavailable
 
 router = APIRouter(prefix="/beheer", include_in_schema=False, route_class=auth.GuardedRoute)
@@ -30,13 +31,14 @@ def importeren(request: Request, user: CuratorDep, conn: ConnDep):
                                                    "max_mb": MAX_UPLOAD_BYTES // 2**20})
 
 
-def _upload(services, conn, data: bytes, filename: str, actor: str, force: bool):
+def _upload(services, conn, data: bytes, filename: str, actor: str, force: bool, pool):
     searcher, finder = services.duplicate_finder()
 
     def find(drafts):
         with services.locked(searcher):
             return finder(drafts)
-    return P.upload(conn, data, filename, actor=actor, find_duplicates=find, force=force, max_bytes=MAX_UPLOAD_BYTES)
+    return P.upload(conn, data, filename, actor=actor, find_duplicates=find, force=force, max_bytes=MAX_UPLOAD_BYTES,
+                    run=pool.run)           # reading in a parse worker (time and memory limit)
 
 
 @router.post("/import", response_class=HTMLResponse)
@@ -52,7 +54,10 @@ async def importeren_post(request: Request, user: CuratorPostDep, conn: ConnDep,
             "error": f"Het bestand '{upload.filename}' is te groot; de grens is {MAX_UPLOAD_BYTES // 2**20} MB."}, 413)
     force = form.get("toch") == "ja"
     try:
-        batch = await run_in_threadpool(_upload, services, conn, data, upload.filename, user.username, force)
+        batch = await run_in_threadpool(_upload, services, conn, data, upload.filename, user.username, force,
+                                        parse_pool(request.app))
+    except ParserBusy as err:
+        return render(request, "beheer/import.html", ctx | {"error": str(err)}, 503)
     except P.AlreadyImported as err:
         return render(request, "beheer/import.html", ctx | {"error": str(err), "allow_force": True,
                                                            "previous": err.batch_id}, 409)
