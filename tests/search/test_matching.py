@@ -18,6 +18,7 @@ def test_the_bundled_model_is_fitted_for_the_bundled_language_model(searcher):
     m = load_model(searcher.encoder.model_id)
     assert m is not None and searcher.match_model is not None
     assert 0 < m.mogelijk <= m.sterk < 1 and len(m.data_checksum) == 64
+    assert m.gate_model is not None and 0 < m.gate < 1          # the two-stage decision, with its gate
 
 
 @pytest.mark.parametrize("query", ["quantum blockchain cryptovaluta", "xyzzyqwerty"])
