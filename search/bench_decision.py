@@ -17,13 +17,14 @@ from pathlib import Path
 
 from search.benchdata import data_checksum, fit_sets, load_labelled
 from search.calibrate import ONE_STAGE, TWO_STAGE, collect, cross_validate, evaluate, fit_model
-from search.decision import QUERY_FEATURES
+from search.decision import QUERY_FEATURES, MatchModel
 
 SETS = ("devset", "negatives", "plans")
 
 
-def _variant(qs, hs, model_id, method, *, beleid_as_context: bool = True) -> dict:
-    """Cross-validated and holdout figures of one decision method (re-fitted)."""
+def _variant(qs, hs, model_id, method, *, beleid_as_context: bool = True) -> tuple[dict, MatchModel]:
+    """Cross-validated and holdout figures of one decision method (re-fitted), and the model
+    fitted on all of `qs`."""
     cv = cross_validate(qs, method, beleid_as_context=beleid_as_context)
     model = fit_model(qs, model_id, method, beleid_as_context=beleid_as_context)
     return {"cv": {k: v for k, v in cv.items() if k in SETS or k in ("gate_auc", "gaps")},
@@ -48,7 +49,8 @@ def run(conn, searcher, *, write: bool = False) -> dict:
                       "thresholds": two["thresholds"], "questions": model.info["questions"],
                       "rows": model.info["rows"], "positive_rows": model.info["positive_rows"],
                       "criteria": model.info["criteria"],
-                      "gate_coefficients": dict(zip(QUERY_FEATURES, [round(float(c), 3) for c in model.gate_model.coef])),
+                      "gate_coefficients": dict(zip(QUERY_FEATURES,
+                                                    [round(float(c), 3) for c in model.gate_model.coef])),
                       "pair_coefficients": dict(zip(model.pair_features,
                                                     [round(float(c), 3) for c in model.pair_model.coef]))},
             "stored": ({"thresholds": {"gate": round(stored.gate, 4), "mogelijk": round(stored.mogelijk, 4),
@@ -80,7 +82,8 @@ def _pct(x) -> str:
 def row(name: str, m: dict) -> str:
     parts = []
     if m.get("recall@10") is not None:
-        parts.append(f"Recall@10 {m['recall@10']:.3f}, MRR {m['mrr']:.3f}, met match {_pct(m['positives_with_match'])}, "
+        parts.append(f"Recall@10 {m['recall@10']:.3f}, MRR {m['mrr']:.3f}, "
+                     f"met match {_pct(m['positives_with_match'])}, "
                      f"precisie {m['precision'] if m.get('precision') is not None else '–'}, "
                      f"matches per vraag {m['matches_per_question']}")
     if m.get("negatives_without_match") is not None:
@@ -139,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         build(conn, encoder, Path(tmp))
         searcher = Searcher(conn, load(Path(tmp), expected_model=encoder.model_id, conn=conn), encoder)
         report = run(conn, searcher, write=args.schrijf)
-    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n" if args.json else "\n".join(lines(report)) + "\n")
+    text = json.dumps(report, ensure_ascii=False, indent=1) if args.json else "\n".join(lines(report))
+    sys.stdout.write(text + "\n")
     return 0
 
 

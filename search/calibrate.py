@@ -121,7 +121,7 @@ def _shown_masks(q: Question, p: np.ndarray, grid: np.ndarray, beleid_as_context
     return (p[None, :] >= grid[:, None]) & eligible(q, beleid_as_context)[None, :]
 
 
-def _scores(q: Question, shown: np.ndarray, criterion: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
+def question_scores(q: Question, shown: np.ndarray, criterion: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Per row of `shown` (thresholds x candidates): the criterion's per-question score, and
     Recall@10 (for the first decision's criterion; 0 for a question without an answer)."""
     n = shown.sum(1)
@@ -153,14 +153,14 @@ def fit_thresholds(qs: list[Question], ps: list[np.ndarray], gs: list[float], me
     masks = [_shown_masks(q, p, grid, beleid_as_context) for q, p in zip(qs, ps)]
     neg = np.array([q.negative for q in qs])
     if method.criterion == "recall+negatives":
-        rec = np.array([_scores(q, m, method.criterion, 1.0)[1] for q, m in zip(qs, masks)])
+        rec = np.array([question_scores(q, m, method.criterion, 1.0)[1] for q, m in zip(qs, masks)])
         empty = np.array([m.sum(1) == 0 for m in masks])
         pos_mean = rec[~neg].mean(0) if (~neg).any() else np.zeros(len(grid))
         neg_mean = empty[neg].mean(0) if neg.any() else np.zeros(len(grid))
         j = int(np.argmax((pos_mean + neg_mean) / 2))
         t_gate, t_m = 0.0, float(grid[j])
         return t_gate, t_m, _sterk_f1(qs, ps, grid[grid >= t_m], t_m)
-    F2 = np.array([_scores(q, m, "f-beta", 2.0)[0] for q, m in zip(qs, masks)])        # questions x grid
+    F2 = np.array([question_scores(q, m, "f-beta", 2.0)[0] for q, m in zip(qs, masks)])        # questions x grid
     g = np.array(gs)
     gate_grid = np.unique(np.r_[0.0, np.quantile(g, np.linspace(0, 1, 81))]) if method.two_stage else np.zeros(1)
     nothing = neg.astype(float)[:, None]                  # the score of a question the gate stops
@@ -172,7 +172,7 @@ def fit_thresholds(qs: list[Question], ps: list[np.ndarray], gs: list[float], me
             best = (float(val[j]), float(tg), float(grid[j]))
     _, t_gate, t_m = best
     upper = grid[grid >= t_m]
-    F05 = np.array([_scores(q, _shown_masks(q, p, upper, beleid_as_context), "f-beta", 0.5)[0]
+    F05 = np.array([question_scores(q, _shown_masks(q, p, upper, beleid_as_context), "f-beta", 0.5)[0]
                     for q, p in zip(qs, ps)])
     F05 = np.where((g >= t_gate)[:, None], F05, nothing)
     t_s = float(upper[int(np.argmax(F05.mean(0)))])

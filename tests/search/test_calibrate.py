@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.calibrate import TWO_STAGE, Question, _scores, fit_thresholds
+from search.calibrate import TWO_STAGE, Question, question_scores, fit_thresholds
 from search.decision import BASE_FEATURES, PAIR_FEATURES, QUERY_FEATURES
 
 
@@ -18,7 +18,7 @@ def question(qid: str, grades: dict[str, int], n: int = 6) -> Question:
 def test_a_question_without_an_answer_scores_one_only_when_nothing_is_shown():
     q = question("neg", {})
     shown = np.array([[False] * 6, [True] + [False] * 5])
-    assert list(_scores(q, shown, "f-beta", 2.0)[0]) == [1.0, 0.0]
+    assert list(question_scores(q, shown, "f-beta", 2.0)[0]) == [1.0, 0.0]
 
 
 def test_f2_counts_grade_two_right_grade_one_neutral_and_weighs_recall():
@@ -26,7 +26,7 @@ def test_f2_counts_grade_two_right_grade_one_neutral_and_weighs_recall():
     shown = np.array([[True, True, False, False, False, False],      # 1 of 2 answers, precision 1/1
                       [True, True, True, True, False, False],        # 2 of 2 answers, precision 2/3
                       [False] * 6])
-    f2 = _scores(q, shown, "f-beta", 2.0)[0]
+    f2 = question_scores(q, shown, "f-beta", 2.0)[0]
     assert f2[0] == pytest.approx(5 * 1.0 * 0.5 / (4 * 1.0 + 0.5))
     assert f2[1] == pytest.approx(5 * (2 / 3) * 1.0 / (4 * (2 / 3) + 1.0))
     assert f2[2] == 0.0 and f2[1] > f2[0]
