@@ -1,6 +1,7 @@
-"""The match-decision part of `praktijkwijzer bench` (issue 10): re-fit the model on the
+"""The match-decision part of `praktijkwijzer bench` (issue 10): re-fit the decision on the
 labelled sets, report it cross-validated (grouped by question) and on the holdout set (never
-fitted on), and measure every mechanism on and off.
+fitted on), against the first (one-stage) decision and no decision at all, and measure every
+mechanism on and off (each variant re-fitted).
 
     python -m search.bench_decision --db var/praktijkwijzer.db --schrijf
 re-fits and writes corpus/match_model.json (with the checksum of the data it was fitted on and
@@ -15,13 +16,22 @@ import tempfile
 from pathlib import Path
 
 from search.benchdata import data_checksum, fit_sets, load_labelled
-from search.calibrate import collect, cross_validate, evaluate, fit_model
+from search.calibrate import ONE_STAGE, TWO_STAGE, collect, cross_validate, evaluate, fit_model
+from search.decision import QUERY_FEATURES, MatchModel
 
 SETS = ("devset", "negatives", "plans")
 
 
-def _cv_summary(cv: dict) -> dict:
-    return {k: v for k, v in cv.items() if k in SETS}
+def _variant(qs, hs, model_id, method, *, beleid_as_context: bool = True) -> tuple[dict, MatchModel]:
+    """Cross-validated and holdout figures of one decision method (re-fitted), and the model
+    fitted on all of `qs`."""
+    cv = cross_validate(qs, method, beleid_as_context=beleid_as_context)
+    model = fit_model(qs, model_id, method, beleid_as_context=beleid_as_context)
+    return {"cv": {k: v for k, v in cv.items() if k in SETS or k in ("gate_auc", "gaps")},
+            "holdout": evaluate(hs, model, beleid_as_context=beleid_as_context)["holdout"],
+            "thresholds": {"gate": round(model.gate, 4), "mogelijk": round(model.mogelijk, 4),
+                           "sterk": round(model.sterk, 4)},
+            "calibration": cv["calibration"], "thresholds_per_fold": cv["thresholds_per_fold"]}, model
 
 
 def run(conn, searcher, *, write: bool = False) -> dict:
@@ -31,27 +41,30 @@ def run(conn, searcher, *, write: bool = False) -> dict:
     try:
         searcher.set_mechanisms(decision=False)
         qs, hs = collect(searcher, fit_qs), collect(searcher, hold_qs)
-        cv = cross_validate(qs)
-        model = fit_model(qs, model_id)
+        two, model = _variant(qs, hs, model_id, TWO_STAGE)
+        one, _ = _variant(qs, hs, model_id, ONE_STAGE)
         stored = searcher.match_model
         out = {
-            "model": {"model_id": model_id, "data_checksum": model.data_checksum,
-                      "thresholds": {"mogelijk": round(model.mogelijk, 4), "sterk": round(model.sterk, 4)},
+            "model": {"model_id": model_id, "data_checksum": model.data_checksum, "method": model.info["method"],
+                      "thresholds": two["thresholds"], "questions": model.info["questions"],
                       "rows": model.info["rows"], "positive_rows": model.info["positive_rows"],
-                      "questions": model.info["questions"], "criteria": model.info["criteria"],
-                      "coefficients": {f: round(float(c), 3) for f, c in zip(model.features, model.coef)}},
-            "stored": ({"thresholds": {"mogelijk": round(stored.mogelijk, 4), "sterk": round(stored.sterk, 4)},
+                      "criteria": model.info["criteria"],
+                      "gate_coefficients": dict(zip(QUERY_FEATURES,
+                                                    [round(float(c), 3) for c in model.gate_model.coef])),
+                      "pair_coefficients": dict(zip(model.pair_features,
+                                                    [round(float(c), 3) for c in model.pair_model.coef]))},
+            "stored": ({"thresholds": {"gate": round(stored.gate, 4), "mogelijk": round(stored.mogelijk, 4),
+                                       "sterk": round(stored.sterk, 4)},
                         "fitted_on_current_data": stored.data_checksum == data_checksum()} if stored else None),
-            "cv": _cv_summary(cv) | {"calibration": cv["calibration"], "thresholds_per_fold": cv["thresholds_per_fold"]},
-            "holdout": evaluate(hs, model)["holdout"],
+            "two_stage": two,
+            "one_stage": one,
             "decision_off": evaluate(qs + hs, None),
-            "beleid_as_context_off": evaluate(qs + hs, model, beleid_as_context=False),
+            "beleid_as_context_off": _variant(qs, hs, model_id, TWO_STAGE, beleid_as_context=False)[0],
         }
         for name in ("begrippen", "strict_spelling"):
             searcher.set_mechanisms(decision=False, **{name: False})
             q2, h2 = collect(searcher, fit_qs), collect(searcher, hold_qs)
-            m2 = fit_model(q2, model_id)
-            out[f"{name}_off"] = {"cv": _cv_summary(cross_validate(q2)), "holdout": evaluate(h2, m2)["holdout"]}
+            out[f"{name}_off"] = _variant(q2, h2, model_id, TWO_STAGE)[0]
             searcher.set_mechanisms(**{name: True})
     finally:
         searcher.mechanisms = saved
@@ -62,34 +75,53 @@ def run(conn, searcher, *, write: bool = False) -> dict:
     return out
 
 
+def _pct(x) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def row(name: str, m: dict) -> str:
+    parts = []
+    if m.get("recall@10") is not None:
+        parts.append(f"Recall@10 {m['recall@10']:.3f}, MRR {m['mrr']:.3f}, "
+                     f"met match {_pct(m['positives_with_match'])}, "
+                     f"precisie {m['precision'] if m.get('precision') is not None else '–'}, "
+                     f"matches per vraag {m['matches_per_question']}")
+    if m.get("negatives_without_match") is not None:
+        parts.append(f"zonder match {_pct(m['negatives_without_match'])} van {m['negatives']}")
+    parts.append(f"beleid in top 5 {_pct(m['beleid_share_top5'])}")
+    return f"  {name}: " + "; ".join(parts)
+
+
+def _variant_lines(title: str, v: dict) -> list[str]:
+    t = v["thresholds"]
+    out = [f"{title} (drempels: vraag {t['gate']}, mogelijk {t['mogelijk']}, sterk {t['sterk']}):"]
+    out += [row(f"kruisvalidatie {k}", v["cv"][k]) for k in SETS if k in v["cv"]]
+    out.append(row("holdout (nooit op gefit)", v["holdout"]))
+    if v["cv"].get("gate_auc") is not None:
+        out.append(f"  vraagpoort: AUC {v['cv']['gate_auc']} (kruisvalidatie, vragen met vs. zonder antwoord)")
+    return out
+
+
 def lines(d: dict) -> list[str]:
     """The decision report as Dutch lines for the terminal."""
-    def row(name, m):
-        parts = []
-        if m.get("recall@10") is not None:
-            parts.append(f"Recall@10 {m['recall@10']:.3f}, MRR {m['mrr']:.3f}, met match {m['positives_with_match']:.0%}")
-        if m.get("negatives_without_match") is not None:
-            parts.append(f"zonder match {m['negatives_without_match']:.0%} van {m['negatives']}")
-        parts.append(f"beleid in top 5 {m['beleid_share_top5']:.0%}")
-        return f"  {name}: " + "; ".join(parts)
     m = d["model"]
-    out = [f"Matchbeslissing (logistische regressie, {m['questions']} vragen, {m['rows']} paren): drempels "
-           f"mogelijk {m['thresholds']['mogelijk']}, sterk {m['thresholds']['sterk']}"]
+    out = [f"Matchbeslissing ({m['method']}; {m['questions']} vragen, {m['rows']} paren): drempels vraag "
+           f"{m['thresholds']['gate']}, mogelijk {m['thresholds']['mogelijk']}, sterk {m['thresholds']['sterk']}"]
     if d.get("stored"):
         s = d["stored"]
-        out.append(f"  opgeslagen model (corpus/match_model.json): mogelijk {s['thresholds']['mogelijk']}, sterk "
-                   f"{s['thresholds']['sterk']}; gefit op de huidige data: {'ja' if s['fitted_on_current_data'] else 'nee'}")
-    out.append("Kruisvalidatie (5 delen, gegroepeerd per vraag; model en drempels per deel gefit):")
-    out += [row(k, v) for k, v in d["cv"].items() if k in SETS]
-    out.append(f"  kalibratie: Brier {d['cv']['calibration']['brier']}")
-    out.append(row("holdout (nooit op gefit)", d["holdout"]))
+        out.append(f"  opgeslagen model (corpus/match_model.json): vraag {s['thresholds']['gate']}, mogelijk "
+                   f"{s['thresholds']['mogelijk']}, sterk {s['thresholds']['sterk']}; gefit op de huidige data: "
+                   f"{'ja' if s['fitted_on_current_data'] else 'nee'}")
+    out += _variant_lines("Twee fasen (vraagpoort + kans per item), kruisvalidatie 5 delen gegroepeerd per vraag",
+                          d["two_stage"])
+    out.append(f"  kalibratie: Brier {d['two_stage']['calibration']['brier']}")
+    out += _variant_lines("Eerste beslissing (één fase)", d["one_stage"])
     out.append("Zonder matchbeslissing (alle kandidaten):")
     out += [row(k, v) for k, v in d["decision_off"].items()]
-    out.append("Beleid niet als context (met beslissing):")
-    out += [row(k, v) for k, v in d["beleid_as_context_off"].items()]
-    for name, label in (("begrippen_off", "Zonder begrippenlijst"), ("strict_spelling_off", "Oude spellingsregel")):
-        out.append(f"{label} (opnieuw gefit, kruisvalidatie):")
-        out += [row(k, v) for k, v in d[name]["cv"].items()] + [row("holdout", d[name]["holdout"])]
+    for name, label in (("beleid_as_context_off", "Beleid niet als context (opnieuw gefit)"),
+                        ("begrippen_off", "Zonder begrippenlijst (opnieuw gefit)"),
+                        ("strict_spelling_off", "Oude spellingsregel (opnieuw gefit)")):
+        out += _variant_lines(label, d[name])
     return out
 
 
@@ -110,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         build(conn, encoder, Path(tmp))
         searcher = Searcher(conn, load(Path(tmp), expected_model=encoder.model_id, conn=conn), encoder)
         report = run(conn, searcher, write=args.schrijf)
-    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n" if args.json else "\n".join(lines(report)) + "\n")
+    text = json.dumps(report, ensure_ascii=False, indent=1) if args.json else "\n".join(lines(report))
+    sys.stdout.write(text + "\n")
     return 0
 
 

@@ -60,7 +60,8 @@ def _graded(conn, refs: list[dict]) -> dict[str, int]:
 
 
 def load_labelled(conn, name: str) -> list[dict]:
-    """Every labelled question of one set as {id, query, set, grades {entry: 1|2}, negative}.
+    """Every labelled question of one set as {id, query, set, grades {entry: 1|2}, negative,
+    kind, group (for grouped cross-validation)}.
 
     name: 'devset' (positives), 'negatives', 'plans' (bottlenecks; gap ones are negative) or
     'holdout' (its positives and negatives: never fit on these)."""
@@ -68,7 +69,10 @@ def load_labelled(conn, name: str) -> list[dict]:
         data = yaml.safe_load((BENCH_DIR / "plan_pairs.yaml").read_text(encoding="utf-8"))["pairs"]
         return [{"id": p["id"], "query": p["knelpunt"], "set": name, "grades": _graded(conn, p.get("relevant") or []),
                  "negative": bool(p.get("gap")) or not any(r.get("grade", 2) == 2 for r in p.get("relevant") or []),
-                 "plan": p.get("plan"), "context": _graded(conn, p.get("context") or [])} for p in data]
+                 "plan": p.get("plan"), "context": _graded(conn, p.get("context") or []),
+                 # gap bottlenecks with one topic (in two regions) are one group in cross-validation
+                 "group": f"topic:{p['topic']}" if p.get("gap") and p.get("topic") else p["id"],
+                 "kind": "kennislacune" if p.get("gap") else None} for p in data]
     files = {"devset": ("devset.yaml", ["queries"]), "negatives": ("negatives.yaml", ["queries"]),
              "holdout": ("holdout.yaml", ["queries", "negatives"])}
     fname, keys = files[name]

@@ -29,7 +29,7 @@ from kb.documents import get_document
 from kb.entries import list_entries
 from search.begrippen import load_begrippen
 from search.cache import LRU
-from search.decision import MatchModel, WordStats, features, load_model
+from search.decision import MatchModel, WordStats, load_model, signals
 from search.explain import Citation, Explanation, SourceRef, explain, highlight
 from search.query import (MAX_QUERY_CHARS, Query, QueryError, Vocabulary, analyse_query, check_query,
                           normalize_query, split_sentences)
@@ -242,28 +242,41 @@ class Searcher:
         qv = None
         if mode != "lexical":
             qv = vector if vector is not None else self.encode_query(q)
-        stats = None
+        base_ranking = None
         base = Filters(status=filters.status)
         if mode == "hybrid" and filters.key() != base.key():
-            # scores are normalised on the unfiltered pool: a filter only selects, it never
-            # changes an entry's score or match decision
-            stats = self.ranking(q, filters=base, mode=mode, vector=qv).stats
+            # scores are normalised on the unfiltered pool and the match decision is taken
+            # there: a filter only selects, it never changes an entry's score or confidence
+            base_ranking = self.ranking(q, filters=base, mode=mode, vector=qv)
         allowed = self.masks.chunks(filters)
         analysed = self._visible(self.query(q), allowed)
         bm25 = self._bm25_scores(analysed.terms) if mode != "dense" else None
-        ranking = fuse(self.view, self.entries, analysed, qv, allowed, bm25, mode, stats)
-        return self._rankings.put(key, self._decide(ranking))
+        ranking = fuse(self.view, self.entries, analysed, qv, allowed, bm25, mode,
+                       base_ranking.stats if base_ranking is not None else None)
+        ranking = self._decide(ranking) if base_ranking is None else self._decided_like(ranking, base_ranking)
+        return self._rankings.put(key, ranking)
 
     def _decide(self, ranking: Ranking) -> Ranking:
-        """Attach the calibrated confidence and match decision to every candidate."""
+        """Attach the calibrated match decision (search/decision.py) to every candidate of an
+        unfiltered ranking: the gate and each candidate's confidence and match."""
         model = self.match_model
         if ranking.mode != "hybrid" or model is None or not self.mechanisms.decision or not ranking.candidates:
             return ranking
-        X = features(ranking.candidates, ranking.query.highlight_stems, ranking.stats, self.words)
-        p = model.confidence(X)
-        cands = tuple(replace(c, confidence=round(float(pi), 4), match=model.decide(float(pi)))
-                      for c, pi in zip(ranking.candidates, p))
-        return replace(ranking, candidates=cands, decided=True, by_id={})
+        d = model.decide(signals(ranking.candidates, ranking.query, ranking.stats, self.words))
+        cands = tuple(replace(c, confidence=round(float(p), 4), match=label)
+                      for c, p, label in zip(ranking.candidates, d.confidence, d.labels))
+        return replace(ranking, candidates=cands, decided=True, answerable=round(d.answerable, 4), by_id={})
+
+    @staticmethod
+    def _decided_like(ranking: Ranking, base: Ranking) -> Ranking:
+        """A filtered ranking with the decision of its unfiltered one (same question)."""
+        if not base.decided:
+            return ranking
+        cands = []
+        for c in ranking.candidates:
+            b = base.by_id.get(c.id)
+            cands.append(replace(c, confidence=b.confidence if b else 0.0, match=b.match if b else None))
+        return replace(ranking, candidates=tuple(cands), decided=True, answerable=base.answerable, by_id={})
 
     def rankings(self, queries: list[str], *, filters: Filters | None = None, mode: str = "hybrid"
                  ) -> list[Ranking | QueryError]:

@@ -85,6 +85,7 @@ class Ranking:
     candidates: tuple[Candidate, ...]
     stats: Stats = Stats()
     decided: bool = False               # candidates carry a calibrated match decision
+    answerable: float | None = None     # the decision's gate: P(the knowledge base answers the question)
     by_id: dict[str, Candidate] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):

@@ -18,6 +18,7 @@ def test_the_bundled_model_is_fitted_for_the_bundled_language_model(searcher):
     m = load_model(searcher.encoder.model_id)
     assert m is not None and searcher.match_model is not None
     assert 0 < m.mogelijk <= m.sterk < 1 and len(m.data_checksum) == 64
+    assert m.gate_model is not None and 0 < m.gate < 1          # the two-stage decision, with its gate
 
 
 @pytest.mark.parametrize("query", ["quantum blockchain cryptovaluta", "xyzzyqwerty"])
@@ -28,6 +29,19 @@ def test_nonsense_gives_no_match_but_at_most_three_nearest(searcher, query):
     assert page.to_dict()["results"] == []
     everything = searcher.find(query, alles=True)
     assert everything.total > 0 and all(r.match is None for r in everything.results)
+
+
+def test_a_flagship_bottleneck_gets_a_stage_practice_as_a_match(searcher):
+    page = searcher.find("te weinig stageplekken in de wijkverpleging")
+    assert page.decided and page.total >= 1 and page.nearest == []
+    stage = [r for r in page.results if r.type == "praktijk" and "stage" in r.title.lower()]
+    assert stage and all(r.match in ("sterk", "mogelijk") for r in stage)
+
+
+def test_an_out_of_scope_question_gets_no_match(searcher):
+    page = searcher.find("legionella in de douches")
+    assert page.decided and page.total == 0 and page.results == [] and page.ids == []
+    assert 0 < len(page.nearest) <= 3 and all(r.match is None for r in page.nearest)
 
 
 def test_a_real_problem_gets_matches_with_confidence(searcher):
