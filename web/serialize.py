@@ -12,6 +12,7 @@ import math
 import re
 from urllib.parse import quote, urlencode
 
+from index.analysis import fold
 from kb.documents import REDACTIE_PREFIX
 from web.present import type_label
 
@@ -94,13 +95,25 @@ def facets_dict(facets) -> dict:
                      for v in f.values] for f in facets}
 
 
-def corrected_query(query: str, corrections: dict) -> str | None:
-    """The question with each corrected word replaced (whole words only); None without corrections."""
-    if not corrections:
+_TOKEN = re.compile(r"\w+(?:-\w+)*")
+
+
+def typed_corrections(query: str, corrections: dict) -> dict[str, str]:
+    """The engine's corrections {folded word: word of the index} keyed by the word as the user
+    typed it ('carrièreswichers', not 'carriereswichers')."""
+    out: dict[str, str] = {}
+    for m in _TOKEN.finditer(query):
+        real = corrections.get(fold(m.group(0)))
+        if real is not None:
+            out.setdefault(m.group(0), real)
+    return out
+
+
+def corrected_query(query: str, typed: dict) -> str | None:
+    """The question with each corrected word (as typed) replaced; None without corrections."""
+    if not typed:
         return None
-    for typed, real in corrections.items():
-        query = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", lambda _m, r=real: r, query, flags=re.I)
-    return query
+    return _TOKEN.sub(lambda m: typed.get(m.group(0), m.group(0)), query)
 
 
 EMPTY_MESSAGE = "De kennisbank heeft (nog) geen passende praktijk voor dit knelpunt."
@@ -109,13 +122,14 @@ EMPTY_MESSAGE = "De kennisbank heeft (nog) geen passende praktijk voor dit knelp
 def search_response(outcome) -> dict:
     """A search page (web.searching.SearchOutcome): the API's answer and the page's data."""
     decided = outcome.decided
+    typed = typed_corrections(outcome.query, outcome.corrections)
     return {
         "query": outcome.query, "filters": outcome.filters.params(), "total": outcome.total,
         "offset": outcome.offset, "limit": outcome.limit, "alles": outcome.alles, "decided": decided,
         "about_policy": outcome.about_policy,
         "message": EMPTY_MESSAGE if (decided and not outcome.alles and not outcome.total) else None,
-        "corrections": dict(outcome.corrections), "also_searched": list(outcome.also_searched),
-        "corrected_query": corrected_query(outcome.query, outcome.corrections),
+        "corrections": typed, "also_searched": list(outcome.also_searched),
+        "corrected_query": corrected_query(outcome.query, typed),
         "decision": outcome.decision,
         "results": [result_view(r, outcome.offset + i + 1, decided=decided) for i, r in enumerate(outcome.results)],
         "nearest": [result_view(r, i, decided=decided) for i, r in enumerate(outcome.nearest, 1)],

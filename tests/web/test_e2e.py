@@ -130,6 +130,7 @@ def test_everything_works_without_javascript(browser, live_server, screenshots):
         p.wait_for_load_state()
         results = p.locator("ol.resultatenlijst[start] > li.resultaat")      # not the policy background
         if results.count() < 10:                 # few or no matches: show the nearest anyway
+            p.screenshot(path=str(screenshots / "zoeken-weinig-matches-mobiel.png"), full_page=True)
             p.get_by_role("link", name="Toon toch de dichtstbijzijnde items").first.click()
             p.wait_for_load_state()
             assert "alles=true" in p.url

@@ -161,6 +161,18 @@ def test_policy_is_background_in_its_own_block_not_counted(client):
     assert only["context"] == [] and only["results"] and all(x["type"] == "beleid" for x in only["results"])
 
 
+def test_notices_name_corrections_and_begrippen_only_where_the_engine_made_them(client):
+    r = get(client, "/", params={"q": "carrièreswichers omscholen"})
+    p = check_accessible(r.text)
+    assert "Gezocht op ‘carriereswitchers’ (u typte ‘carrièreswichers’)" in r.text
+    assert parse_qs(urlsplit(p.link("carriereswitchers omscholen")).query) == {"q": ["carriereswitchers omscholen"]}
+    assert "Ook gezocht op: " in r.text and "begrippenlijst" in r.text
+    api = client.get("/api/search", params={"q": "carrièreswichers omscholen"}).json()
+    assert api["corrections"] == {"carrièreswichers": "carriereswitchers"} and api["also_searched"]
+    plain = get(client, "/", params={"q": "Hoe houden we oudere medewerkers langer vast?"}).text
+    assert "u typte" not in plain and "Bedoelde u" not in plain          # correct Dutch is never 'corrected'
+
+
 def test_very_long_and_odd_input_get_dutch_messages(client):
     long_q = "Er zijn te weinig stageplekken in de wijkverpleging. " * 25
     r = get(client, "/", status=422, params={"q": long_q})
