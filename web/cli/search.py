@@ -58,6 +58,8 @@ def _print_page(con, names, view: dict) -> None:
                   + ".[/]")
     if view["also_searched"]:
         con.print(f"[dim]Ook gezocht op: {', '.join(view['also_searched'])} (begrippenlijst).[/]")
+    if view["about_policy"]:
+        con.print("[dim]Uw vraag gaat over beleid: beleidsteksten tellen daarom mee als antwoord.[/]")
     if not view["decided"]:
         con.print("[dim]Geen beslismodel voor dit taalmodel: alle items op volgorde, zonder oordeel of ze passen.[/]")
     if view["results"]:

@@ -157,6 +157,9 @@ def test_policy_is_background_in_its_own_block_not_counted(client):
     assert "Achtergrond uit het beleid</h3>" in block and "tellen niet mee" in block
     assert all(f'href="/items/{x["id"]}"' in block for x in body["context"])
     assert parse_qs(urlsplit(p.link("Alleen beleid tonen")).query) == {"q": [CONTEXTQ], "type": ["beleid"]}
+    about = get(client, "/", params={"q": "beleid arbeidsmarkt"}).text       # a question about policy itself
+    assert "Uw vraag gaat over beleid" in about and "Achtergrond uit het beleid" not in about
+    assert "Uw vraag gaat over beleid" not in r.text
     only = client.get("/api/search", params={"q": CONTEXTQ, "type": "beleid"}).json()
     assert only["context"] == [] and only["results"] and all(x["type"] == "beleid" for x in only["results"])
 
