@@ -61,10 +61,12 @@ class Result:
     source: Citation
     match: str | None = None            # "sterk" | "mogelijk" | None (no match, or no fitted model)
     confidence: float | None = None     # calibrated probability (0-1) that it answers the question
+    erkenning: str | None = None        # a practice's recognition level (kb.assessments)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "type": self.type, "label": self.label, "title": self.title, "summary": self.summary,
                 "score": self.score, "relevance": self.relevance, "match": self.match, "confidence": self.confidence,
+                "erkenning": self.erkenning,
                 "regions": list(self.regions), "themes": list(self.themes), "actielijnen": list(self.actielijnen),
                 "branches": list(self.branches), "explanation": self.explanation.to_dict(),
                 "source": self.source.to_dict()}
@@ -319,7 +321,7 @@ class Searcher:
         return Result(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary, score=c.score,
                       relevance=c.relevance, regions=e.regions, themes=e.themes, actielijnen=e.actielijnen,
                       branches=e.branches, explanation=self.explain(ranking, c), source=self.citation(e.id),
-                      match=c.match, confidence=c.confidence)
+                      match=c.match, confidence=c.confidence, erkenning=getattr(e, "erkenning", None))
 
     def explain(self, ranking: Ranking, c: Candidate) -> Explanation:
         e = self.entries[c.id]

@@ -35,6 +35,7 @@ class Recommendation:
     regions: list[str]
     themes: list[str]
     source: Citation
+    erkenning: str | None = None   # a practice's recognition level (kb.assessments)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -131,7 +132,7 @@ def match_plan(searcher: Searcher, plan: Plan, *, k: int = 10, extra: int = 5) -
             out.append(Recommendation(id=e.id, type=e.type, label=e.label, title=e.title, summary=e.summary,
                                       score=round(score, 4), addresses=addresses, explanation=expl,
                                       in_region=in_region, regions=e.regions, themes=e.themes,
-                                      source=searcher.citation(e.id)))
+                                      source=searcher.citation(e.id), erkenning=getattr(e, "erkenning", None)))
         return out
 
     gaps = [i for i, m in enumerate(matches) if not m]

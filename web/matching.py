@@ -1,16 +1,15 @@
 """Where the web asks search for plan matches and similar regions (with caching), and how a
-match is grouped for the pages.
+match view (web.serialize.match_response) is grouped per bottleneck for the pages.
 
-Plan matching and region comparison encode every bottleneck and run several searches per
-bottleneck, so their results are kept per live Searcher (Services.cached) and keyed by the
-plan's content: a saved or edited plan is matched again, an unchanged one is not. A result
+Plan matching and region comparison encode every bottleneck, so their results are kept per
+live Searcher (Services.cached) and keyed by the plan's content: a saved or edited plan is matched again, an unchanged one is not. A result
 that is not cached is computed in the bounded pool for heavy work (Services.heavy), never in
 the threads that serve searches.
 """
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb.plans import Plan, plans_signature
 from search.engine import QueryError, check_query
@@ -80,25 +79,34 @@ def similar_to_plan(services, conn: sqlite3.Connection, plan: Plan, *, k: int = 
 
 @dataclass
 class BottleneckGroup:
-    index: int
-    text: str
-    weight: float
-    themes: list[str]
-    items: list[tuple]        # [(Recommendation, address dict)], best first
+    """What the page shows under one bottleneck: its own matches only."""
+    bottleneck: dict                  # web.serialize.bottleneck_view
+    themes: list[str]                 # theme labels
+    practices: list[tuple]            # [(recommendation view, address view)], best fit first
+    also: list[tuple] = field(default_factory=list)   # advice and bouwstenen that match it, same shape
+    more: int = 0                     # matching items not shown here (found by searching the bottleneck)
+
+    @property
+    def index(self) -> int:
+        return self.bottleneck["index"]
 
 
-def group_by_bottleneck(result: MatchResult, registry, *, per_group: int = 5) -> list[BottleneckGroup]:
-    """The recommended practices per bottleneck: each recommendation under every bottleneck
-    it addresses, ordered by how well it fits that bottleneck."""
+def _addressing(recs: list[dict], index: int) -> list[tuple]:
+    out = [(r, a) for r in recs for a in r["addresses"] if a["bottleneck"] == index]
+    out.sort(key=lambda ra: (-(ra[1]["confidence"] if ra[1]["confidence"] is not None else ra[1]["relevance"]),
+                             ra[0]["rank"]))
+    return out
+
+
+def group_by_bottleneck(view: dict, registry, *, per_group: int = 5) -> list[BottleneckGroup]:
+    """Per bottleneck: the recommended practices that match it (best fit first), the advice
+    and bouwstenen that match it, and how many further matches a search on it would show."""
     labels = registry.labels("thema")
     groups = []
-    for b in result.bottlenecks:
-        items = []
-        for r in result.recommendations:
-            for a in r.addresses:
-                if a["bottleneck"] == b["index"]:
-                    items.append((r, a))
-        items.sort(key=lambda ra: (-ra[1]["relevance"], -ra[0].score))
-        groups.append(BottleneckGroup(b["index"], b["text"], b["weight"],
-                                      [labels.get(t, t) for t in b.get("themes", [])], items[:per_group]))
+    for b in view["bottlenecks"]:
+        practices = _addressing(view["recommendations"], b["index"])[:per_group]
+        also = _addressing(view["advice"] + view["bouwstenen"], b["index"])
+        shown = {r["id"] for r, _ in practices + also}
+        more = len([m for m in b["matches"] if m not in shown])
+        groups.append(BottleneckGroup(b, [labels.get(t, t) for t in b.get("themes", [])], practices, also, more))
     return groups

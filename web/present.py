@@ -4,7 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from urllib.parse import urlencode
+import os
+from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
@@ -94,3 +95,28 @@ def to_csv(columns: list[tuple[str, str]], rows: list[dict]) -> str:
 
 def to_json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------- contact
+
+CONTACT_ENV = "PRAKTIJKWIJZER_CONTACT"
+# A documented placeholder (example.org is reserved for examples): the operator sets the Actie
+# Leer Netwerk's real address with PRAKTIJKWIJZER_CONTACT (see README, "Webapplicatie").
+CONTACT_PLACEHOLDER = "kennisbank@example.org"
+
+
+def contact_address() -> str:
+    """Where users tell the Actie Leer Netwerk about a gap in the knowledge base."""
+    return os.environ.get(CONTACT_ENV, "").strip() or CONTACT_PLACEHOLDER
+
+
+def gap_mailto(questions: str | list[str], filters: dict | None = None) -> str:
+    """A mailto link to the Actie Leer Netwerk naming the bottleneck(s) that found no practice."""
+    items = [questions] if isinstance(questions, str) else list(questions)
+    which = "dit knelpunt" if len(items) == 1 else "deze knelpunten"
+    body = (f"Praktijkwijzer vond geen passende praktijk voor {which}:\n\n"
+            + "\n".join("- " + q.strip() for q in items)
+            + ("\n\nFilters: " + ", ".join(f"{k}: {v}" for k, v in filters.items()) if filters else "")
+            + "\n\nKent u een praktijk die hierbij helpt? Beschrijf die hier kort.\n")
+    return "mailto:" + contact_address() + "?" + urlencode({"subject": "Knelpunt zonder praktijk in Praktijkwijzer",
+                                                             "body": body}, quote_via=quote)

@@ -52,9 +52,23 @@ class Explanation(BaseModel):
     taxonomy_overlap: dict[str, list[str]] = Field(default_factory=dict)
     reason: str = Field(description="Waarom dit resultaat gevonden is.")
     citation: str = Field(description="Bron: document en kop.")
+    words: list[str] = Field(default_factory=list, description="De woorden uit de vraag die het item bevat.")
+    meaning_only: bool = Field(False, description="Alleen gevonden op betekenis: het item bevat geen woord uit de vraag.")
+    also_searched: list[str] = Field(default_factory=list, description="Begrippen uit de begrippenlijst die het item bevat.")
+    corrections: dict[str, str] = Field(default_factory=dict, description="Getypt woord -> verbeterd woord dat het item bevat.")
 
 
-class SearchResult(BaseModel):
+class MatchWords(BaseModel):
+    """The calibrated match decision, as a number and in words."""
+    match: str | None = Field(None, description="'sterk', 'mogelijk' of null (geen match, of geen beslismodel).")
+    match_label: str | None = Field(None, description="'Sterke match', 'Mogelijke match' of 'Geen match'; null zonder "
+                                                      "beslismodel.")
+    confidence: float | None = Field(None, description="Gekalibreerde kans (0 tot 1) dat het item een direct antwoord is.")
+    confidence_label: str | None = Field(None, description="De zekerheid in woorden, bijvoorbeeld 'zekerheid 72%'.")
+    fits: bool | None = Field(None, description="Past het item? null zonder beslismodel.")
+
+
+class SearchResult(MatchWords):
     rank: int
     id: str
     type: str
@@ -80,13 +94,33 @@ class FacetValueOut(BaseModel):
     filter: dict[str, str]
 
 
+class Decision(BaseModel):
+    sterk: float = Field(description="Vanaf deze zekerheid heet een item een sterke match.")
+    mogelijk: float = Field(description="Vanaf deze zekerheid heet een item een mogelijke match.")
+    questions: int | None = Field(None, description="Aantal voorbeeldvragen waarop het beslismodel is afgesteld.")
+    sterk_text: str | None = Field(None, description="De drempel in woorden, bijvoorbeeld '20%'.")
+    mogelijk_text: str | None = None
+
+
 class SearchResponse(BaseModel):
     query: str
     filters: dict[str, str]
-    total: int
+    total: int = Field(description="Aantal passende resultaten (met alles=true: alle items die in aanmerking komen).")
     offset: int
     limit: int
+    alles: bool = Field(False, description="true: ook de items die niet passen (gemarkeerd met fits=false).")
+    decided: bool = Field(True, description="false: geen beslismodel voor dit taalmodel; alle items, zonder oordeel.")
+    about_policy: bool = Field(False, description="De vraag gaat over beleid zelf: beleid telt dan als antwoord.")
+    message: str | None = Field(None, description="Als niets past: dat de kennisbank (nog) geen passende praktijk heeft.")
+    corrections: dict[str, str] = Field(default_factory=dict, description="Getypt woord -> woord waarop is gezocht.")
+    corrected_query: str | None = Field(None, description="De vraag met de verbeterde woorden.")
+    also_searched: list[str] = Field(default_factory=list, description="Ook gezocht op (uit de begrippenlijst).")
+    decision: Decision | None = None
     results: list[SearchResult]
+    nearest: list[SearchResult] = Field(default_factory=list, description="Als niets past: hoogstens drie items die "
+                                        "het dichtst bij liggen, maar niet passen (fits=false).")
+    context: list[SearchResult] = Field(default_factory=list, description="Achtergrond uit het beleid (telt niet mee "
+                                        "in total).")
     facets: dict[str, list[FacetValueOut]]
 
 
@@ -151,17 +185,29 @@ class RegionsResponse(BaseModel):
     regions: list[RegionOut]
 
 
+class NearestOut(BaseModel):
+    id: str
+    title: str
+    fits: bool = Field(False, description="Altijd false: niet passend, wel het dichtstbij.")
+    url: str
+
+
 class BottleneckOut(BaseModel):
     index: int
+    label: str = Field(description="K1, K2, ...")
     text: str
     weight: float
     themes: list[str]
     actielijnen: list[str]
     branches: list[str]
     id: int | None = None
+    matches: list[str] = Field(default_factory=list, description="Ids van de passende praktijken, adviezen en bouwstenen.")
+    gap: bool = Field(False, description="true: geen passende praktijk in de kennisbank (een kennislacune).")
+    nearest: list[NearestOut] = Field(default_factory=list, description="Bij een lacune: niet passend, wel het dichtstbij.")
+    error: str | None = Field(None, description="Waarom dit knelpunt niet doorzocht kon worden.")
 
 
-class Address(BaseModel):
+class Address(MatchWords):
     bottleneck: int = Field(description="Index van het knelpunt (0 = eerste).")
     text: str
     relevance: float
@@ -182,7 +228,7 @@ class RecommendationOut(BaseModel):
     in_region: bool
     regions: list[str]
     themes: list[str]
-    addresses: list[Address] = Field(description="De knelpunten waar dit item bij helpt, met de zin die aansloot.")
+    addresses: list[Address] = Field(description="Alleen de knelpunten waar dit item bij past, met de zin die aansloot.")
     explanation: dict
     source: Source
     url: str
@@ -193,9 +239,12 @@ class MatchResponse(BaseModel):
     plan: PlanOut | None
     has_plan: bool
     message: str | None = None
+    decided: bool = Field(True, description="false: geen beslismodel; lacunes kunnen niet worden herkend.")
     bottlenecks: list[BottleneckOut]
-    coverage: float
-    uncovered: list[int]
+    coverage: float = Field(description="Gewogen aandeel van de knelpunten met minstens één passend item (0 tot 1).")
+    covered: int = Field(0, description="Aantal knelpunten met minstens één passend item.")
+    coverage_text: str | None = Field(None, description="Bijvoorbeeld '4 van de 6 knelpunten (gewogen 71%)'.")
+    uncovered: list[int] = Field(description="Indexen van de knelpunten zonder passende praktijk (lacunes).")
     total: int
     offset: int
     limit: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-PROBLEM = "Er zijn te weinig stageplekken in de wijkverpleging"
+PROBLEM = "Er zijn te weinig zij-instromers die zich laten omscholen"     # matches with the fitted model
 
 
 def no_errors(page) -> None:
@@ -36,16 +36,18 @@ def test_search_with_the_keyboard(page, screenshots):
         page.keyboard.press("Enter")
     assert "q=Er+zijn+te+weinig" in page.url
     heading = page.locator("#resultaten-kop")
-    assert re.match(r"\d+ resultaten voor", heading.inner_text())
+    assert re.match(r"\d+ (passend resultaat|passende resultaten) voor", heading.inner_text())
     first = page.locator("li.resultaat").first
     assert first.locator(".resultaat__titel a").is_visible()
     marks = page.locator(".resultaat__zin mark")
     assert marks.count() > 0 and marks.first.is_visible()
     assert any(w in marks.all_inner_texts()[i].lower() for i in range(marks.count())
-               for w in ("stage", "wijkverpleging", "weinig"))
+               for w in ("zij-instromers", "omscholen", "weinig"))
+    badge = first.locator(".label--sterk, .label--mogelijk").first.inner_text()     # the CSS sets capitals
+    assert re.match(r"(sterke|mogelijke) match", badge.lower())
     colour = marks.first.evaluate("el => getComputedStyle(el).backgroundColor")
     assert colour == "rgb(249, 225, 30)"
-    assert page.title().startswith("Resultaten voor ‘Er zijn te weinig stageplekken")
+    assert page.title().startswith("Resultaten voor ‘Er zijn te weinig zij-instromers")
     page.screenshot(path=str(screenshots / "zoekresultaten.png"), full_page=True)
     no_errors(page)
 
@@ -103,7 +105,10 @@ def test_plan_match_by_pasting_bottlenecks(page, screenshots):
     assert page.locator("#knelpunt-2").input_value() == "Door de hoge werkdruk valt personeel in de ggz uit."
     assert page.locator("#regio").input_value() == "drechtsteden"
     groups = page.locator(".knelpuntgroep")
-    assert groups.count() == 2 and groups.first.locator("li.resultaat").count() >= 1
+    assert groups.count() == 2
+    for i in range(2):              # each bottleneck: its own matches, or plainly no fitting practice
+        g = groups.nth(i)
+        assert (g.locator("li.resultaat").count() >= 1) != (g.locator(".lacune").count() == 1)
     page.screenshot(path=str(screenshots / "plan-resultaat.png"), full_page=True)
     # edit: a third bottleneck with a higher weight, then match again
     page.locator("#knelpunt-nieuw").fill("Agressie van cliënten in de jeugdhulp")
@@ -123,11 +128,17 @@ def test_everything_works_without_javascript(browser, live_server, screenshots):
         p.get_by_label("Beschrijf uw knelpunt").fill("hoge werkdruk in de ggz")
         p.get_by_role("button", name="Zoeken").click()
         p.wait_for_load_state()
-        assert p.locator("li.resultaat").count() == 10
+        results = p.locator("ol.resultatenlijst[start] > li.resultaat")      # not the policy background
+        if results.count() < 10:                 # few or no matches: show the nearest anyway
+            p.screenshot(path=str(screenshots / "zoeken-weinig-matches-mobiel.png"), full_page=True)
+            p.get_by_role("link", name="Toon toch de dichtstbijzijnde items").first.click()
+            p.wait_for_load_state()
+            assert "alles=true" in p.url
+        assert results.count() == 10
         p.screenshot(path=str(screenshots / "zoekresultaten-mobiel.png"), full_page=False)
         p.get_by_role("link", name=re.compile(r"^(Pagina )?2$")).first.click()
         p.wait_for_load_state()
-        assert "pagina=2" in p.url and p.locator("li.resultaat").count() >= 1
+        assert "pagina=2" in p.url and results.count() >= 1
     finally:
         context.close()
 

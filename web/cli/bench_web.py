@@ -104,7 +104,7 @@ def run(db_path: str | os.PathLike, index_root: str | os.PathLike | None = None,
             t = time.perf_counter()
             r = client.get("/", params={"q": q})
             first_client.append((time.perf_counter() - t) * 1000)
-            if r.status_code != 200 or 'class="resultaat"' not in r.text:
+            if r.status_code != 200 or 'id="resultaten-kop"' not in r.text:      # results or the empty state
                 raise RuntimeError(f"Zoekpagina voor {q!r} gaf {r.status_code}.")
             first_server.append(_server_ms(r))
         for q in queries:

@@ -77,6 +77,7 @@ def cmd_plan_match(args) -> int:
     from kb.regions import find_region
     from search.plans import match_plan
     from web.cli.search import load_search
+    from web.serialize import match_response
     check_ranges(k=(args.k, MATCH_K))
     conn = connect_db(args)
     if Path(args.doel).exists():
@@ -89,28 +90,49 @@ def cmd_plan_match(args) -> int:
             raise CliError(f"Voor regio '{region}' is nog geen plan bekend. Voeg er een toe met "
                            f"'praktijkwijzer plan add {args.doel} PAD'.", status=404)
     searcher = load_search(args)
-    result = match_plan(searcher, plan, k=args.k)
+    view = match_response(match_plan(searcher, plan, k=args.k), region=plan.region_id, plan=plan)
     if args.json:
-        print_json(result.to_dict() | {"plan": {"id": plan.id, "title": plan.title, "region": plan.region_id}})
+        print_json(view | {"plan": view["plan"] | {"region": plan.region_id}})
         return 0
-    con = console()
-    con.print(f"[bold]{plan.title}[/] — {len(plan.bottlenecks)} knelpunten; dekking top 10: {result.coverage:.0%}")
-    for b in result.bottlenecks:
-        con.print(f"  K{b['index'] + 1}. {b['text']} [dim](gewicht {b['weight']:g})[/]")
+    _print_match(console(), plan, view)
+    return 0
+
+
+def _helps(r: dict) -> str:
+    return ", ".join(f"K{a['bottleneck'] + 1}" + (f" ({a['match_label'].lower()})" if a["match_label"] else "")
+                     for a in r["addresses"])
+
+
+def _print_match(con, plan, view: dict) -> None:
+    """A plan match as text: coverage, each bottleneck with its gap, then what helps where."""
+    con.print(f"[bold]{plan.title}[/] — {len(plan.bottlenecks)} knelpunten")
+    if view["decided"]:
+        con.print(f"Dekking: de kennisbank heeft iets passends voor {view['coverage_text']}.")
+    else:
+        con.print("[dim]Geen beslismodel voor dit taalmodel: de dichtstbijzijnde items, zonder oordeel of ze passen; "
+                  "lacunes kunnen niet worden herkend.[/]")
+    for b in view["bottlenecks"]:
+        con.print(f"  {b['label']}. {b['text']} [dim](gewicht {b['weight']:g})[/]")
+        if b["error"]:
+            con.print(f"      [dim]{b['error']}[/]")
+        elif b["gap"] and view["decided"]:
+            con.print("      [bold red]Geen passende praktijk in de kennisbank.[/]")
+            if b["nearest"]:
+                con.print("      [dim]Niet passend, wel het dichtstbij: "
+                          + "; ".join(f"{x['title']} ({x['id']})" for x in b["nearest"]) + "[/]")
     con.print("\n[bold]Aanbevolen praktijken[/]")
-    for i, r in enumerate(result.recommendations, 1):
-        ks = ", ".join(f"K{a['bottleneck'] + 1}" for a in r.addresses)
-        tag = " [green](al in uw regio)[/]" if r.in_region else ""
-        con.print(f"{i}. [bold]{r.title}[/]{tag} [dim]({r.label or r.type}; helpt bij {ks})[/]")
-        con.print(f"   {r.addresses[0]['sentence']}")
-    for title, items in (("Adviezen van de Commissie Werken in de Zorg", result.advice),
-                         ("Bouwstenen", result.bouwstenen), ("Let op (Falend Vooruit)", result.pitfalls)):
+    if not view["recommendations"]:
+        con.print("Geen praktijk in de kennisbank past bij deze knelpunten.")
+    for r in view["recommendations"]:
+        tag = " [green](al in uw regio)[/]" if r["in_region"] else ""
+        con.print(f"{r['rank']}. [bold]{r['title']}[/]{tag} [dim]({r['type_label']}; helpt bij {_helps(r)})[/]")
+        con.print(f"   {r['addresses'][0]['sentence']}")
+    for title, items in (("Adviezen van de Commissie Werken in de Zorg", view["advice"]),
+                         ("Bouwstenen", view["bouwstenen"]), ("Let op (Falend Vooruit)", view["pitfalls"])):
         if items:
             con.print(f"\n[bold]{title}[/]")
             for r in items:
-                ks = ", ".join(f"K{a['bottleneck'] + 1}" for a in r.addresses)
-                con.print(f"- {r.title} [dim](helpt bij {ks})[/]")
-    return 0
+                con.print(f"- {r['title']} [dim](helpt bij {_helps(r)})[/]")
 
 
 def _bottleneck_id(value: str) -> int:

@@ -30,8 +30,65 @@ def load_search(args, *, build_if_missing: bool = False):
     return Searcher(conn, index, encoder)
 
 
+def _find_view(searcher, query: str, fp, *, k: int, filters, alles: bool, diversity: float) -> dict:
+    """One search in the API's shape (web.serialize.search_response, without facets)."""
+    from web.searching import find_outcome
+    from web.serialize import search_response
+    return search_response(find_outcome(searcher, query, fp, filters=filters, limit=k, alles=alles,
+                                        diversity=diversity))
+
+
+def _print_item(con, names, v: dict, n: int | None = None) -> None:
+    from search.engine import highlight
+    head = f"{n}. " if n else "- "
+    words = f" [bold]{v['match_label']}[/]" + (f", {v['confidence_label']}" if v["confidence_label"] else "") \
+        if v["match_label"] else ""
+    con.print(f"[bold]{head}{v['title']}[/]  [dim]({v['type_label']}; {v['id']})[/]{words}")
+    ex = v["explanation"]
+    con.print("   " + highlight(ex["sentence"], ex["highlights"], "[bold yellow]", "[/]"))
+    con.print(f"   [dim]{ex['reason']}[/]")
+    if v["regions"]:
+        con.print(f"   [dim]Regio: {', '.join(names.get(x, x) for x in v['regions'])}[/]")
+    con.print(f"   [dim]Bron: {ex['citation']}[/]")
+
+
+def _print_page(con, names, view: dict) -> None:
+    if view["corrections"]:
+        con.print("[dim]Gezocht op " + ", ".join(f"‘{r}’ (u typte ‘{t}’)" for t, r in view["corrections"].items())
+                  + ".[/]")
+    if view["also_searched"]:
+        con.print(f"[dim]Ook gezocht op: {', '.join(view['also_searched'])} (begrippenlijst).[/]")
+    if view["about_policy"]:
+        con.print("[dim]Uw vraag gaat over beleid: beleidsteksten tellen daarom mee als antwoord.[/]")
+    if not view["decided"]:
+        con.print("[dim]Geen beslismodel voor dit taalmodel: alle items op volgorde, zonder oordeel of ze passen.[/]")
+    if view["results"]:
+        what = "items, ook die niet passen" if view["alles"] else "passende resultaten"
+        con.print(f"{view['total']} {what}:")
+        for v in view["results"]:
+            _print_item(con, names, v, v["rank"])
+    else:
+        con.print(view["message"] or "Geen resultaten. Probeer andere woorden of minder filters.")
+        if view["nearest"]:
+            con.print("\n[bold]Misschien verwant[/] (geen match: verwant, maar geen antwoord op uw vraag)")
+            for v in view["nearest"]:
+                _print_item(con, names, v)
+        con.print("\nWat u kunt doen: beschrijf het knelpunt met andere woorden, zoek met minder filters, toets uw "
+                  "hele plan ('praktijkwijzer plan match'), toon toch de dichtstbijzijnde items (--alles) of meld "
+                  "het knelpunt bij het Actie Leer Netwerk.")
+    d = view["decision"]
+    if d and (view["results"] or view["nearest"]):
+        con.print(f"\n[dim]Zekerheid: de geschatte kans dat een item een direct antwoord op uw vraag is. Sterke match "
+                  f"vanaf ongeveer {d['sterk_text']}, mogelijke match vanaf ongeveer {d['mogelijk_text']}; daaronder "
+                  "past het niet.[/]")
+    if view["context"]:
+        con.print("\n[bold]Achtergrond uit het beleid[/] (telt niet mee in het aantal resultaten)")
+        for v in view["context"]:
+            con.print(f"- {v['title']}  [dim]({v['id']})[/]")
+
+
 def cmd_search(args) -> int:
-    from search.engine import QueryError, check_query, highlight
+    from search.engine import QueryError, check_query
     check_ranges(k=(args.k, K), diversiteit=(args.diversiteit, DIVERSITY))
     fp = filter_options(args)
     filters = fp.filters(status=None if args.status == "alle" else args.status)
@@ -47,37 +104,26 @@ def cmd_search(args) -> int:
         except QueryError as err:
             raise invalid_value("q", str(err)) from None
     searcher = load_search(args)
+    opts = {"k": args.k, "filters": filters, "alles": args.alles, "diversity": args.diversiteit}
     if lines is not None:
         for line in lines:
             if not line.strip():
                 continue
             try:
-                res = [r.to_dict() for r in searcher.search(line, k=args.k, filters=filters, diversity=args.diversiteit)]
-                out = {"query": line, "results": res}
+                view = _find_view(searcher, line, fp, **opts)
+                out = {"query": line, "total": view["total"], "results": view["results"]}
             except QueryError as err:
-                out = {"query": line, "results": [], "error": str(err)}
+                out = {"query": line, "total": 0, "results": [], "error": str(err)}
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return 0
     try:
-        results = searcher.search(args.vraag, k=args.k, filters=filters, diversity=args.diversiteit)
+        view = _find_view(searcher, args.vraag, fp, **opts)
     except QueryError as err:
         raise invalid_value("q", str(err)) from None
     if args.json:
-        print_json([r.to_dict() for r in results])
+        print_json(view["results"])          # [] when nothing matches
         return 0
-    con = console()
-    if not results:
-        con.print("Geen resultaten. Probeer andere woorden of minder filters.")
-        return 0
-    names = searcher.registry.labels("regio")
-    for i, r in enumerate(results, 1):
-        kind = r.label if r.type == "praktijk" and r.label else r.type
-        con.print(f"[bold]{i}. {r.title}[/]  [dim]({kind}; {r.id})[/]")
-        con.print("   " + highlight(r.explanation["sentence"], r.explanation["highlights"], "[bold yellow]", "[/]"))
-        con.print(f"   [dim]{r.explanation['reason']}[/]")
-        if r.regions:
-            con.print(f"   [dim]Regio: {', '.join(names.get(x, x) for x in r.regions)}[/]")
-        con.print(f"   [dim]Bron: {r.explanation['citation']}[/]")
+    _print_page(console(), searcher.registry.labels("regio"), view)
     return 0
 
 
@@ -128,7 +174,9 @@ def register(sub) -> None:
     s.add_argument("vraag", nargs="?", metavar="VRAAG", help='bijvoorbeeld "te weinig stageplekken in de wijk"')
     s.add_argument("--batch", metavar="BESTAND", help="één vraag per regel; uitvoer: één JSON-regel per vraag")
     s.add_argument("--k", type=int, default=10, help=f"aantal resultaten ({K['ge']} tot {K['le']}; standaard 10)")
-    s.add_argument("--json", action="store_true", help="uitvoer als JSON")
+    s.add_argument("--json", action="store_true", help="uitvoer als JSON: de lijst met resultaten ([] als niets past)")
+    s.add_argument("--alles", action="store_true",
+                   help="toon ook de items die niet passen (het dichtstbij eerst; bij elk staat of het past)")
     s.add_argument("--diversiteit", type=float, default=0.0,
                    help="0 tot 1: hoe sterk bijna-gelijke resultaten worden gespreid (standaard 0)")
     s.add_argument("--model", help="map van een ander sentence-transformers-model")

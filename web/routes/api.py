@@ -57,7 +57,9 @@ def api_search(services: ServicesDep, registry: RegistryDep,
                k: int | None = Query(None, **K, description="aantal resultaten (standaard 10)"),
                limit: int | None = Query(None, **K, description="zelfde als k"),
                offset: int | None = Query(None, **OFFSET, description="eerste resultaat (0 = het beste)"),
-               page: int | None = Query(None, **PAGE, description="pagina (alternatief voor offset)")):
+               page: int | None = Query(None, **PAGE, description="pagina (alternatief voor offset)"),
+               alles: bool = Query(False, description="true: toon ook de items die niet passen (gemarkeerd met "
+                                                      "fits=false), het dichtstbij eerst")):
     try:
         fp = validate_filters(registry, type=type, label=label, actielijn=actielijn, thema=thema, branche=branche,
                               regio=regio, erkenning=erkenning)
@@ -66,7 +68,7 @@ def api_search(services: ServicesDep, registry: RegistryDep,
     n = limit or k or 10
     start = offset if offset is not None else ((page - 1) * n if page else 0)
     try:
-        outcome = search_page(services, q, fp, offset=start, limit=n)
+        outcome = search_page(services, q, fp, offset=start, limit=n, alles=alles)
     except QueryError as err:
         raise _invalid("q", str(err))
     return search_response(outcome)

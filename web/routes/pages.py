@@ -1,6 +1,9 @@
 """The public pages (Dutch, server-rendered, no JavaScript needed).
 
-    /                         Zoeken: one problem box, facets, explained results, pagination
+    /                         Zoeken: one problem box, matches with their confidence, facets,
+                              pagination; when nothing matches an empty state with the nearest
+                              items ("Misschien verwant") and what to do next; policy context
+                              in its own block; ?alles=true shows the nearest items anyway
     /items/{id}               a knowledge entry with its source and related entries
     /bronnen, /bronnen/{doc}  the source documents; a cited passage highlighted (#passage)
     /over                     about this service
@@ -22,7 +25,8 @@ from search.filters import FilterError, validate_filters
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.errors import html_error
 from web.searching import PER_PAGE, all_results, related_for, search_page
-from web.serialize import SEARCH_COLUMNS, citations_out, result_dict, search_rows
+from web.present import gap_mailto
+from web.serialize import SEARCH_COLUMNS, citations_out, search_response, search_rows
 from web.views import base_url, download, render
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +48,8 @@ def zoeken(request: Request, services: ServicesDep, registry: RegistryDep, q: st
            type: str | None = None, label: str | None = None, actielijn: str | None = None,
            thema: str | None = None, branche: str | None = None, regio: str | None = None,
            erkenning: str | None = None,
-           pagina: int = Query(1, ge=1, le=10_000), formaat: Literal["csv", "json"] | None = None):
+           pagina: int = Query(1, ge=1, le=10_000), alles: bool = False,
+           formaat: Literal["csv", "json"] | None = None):
     raw = {"q": q, "type": type, "label": label, "actielijn": actielijn, "thema": thema, "branche": branche,
            "regio": regio, "erkenning": erkenning}
     ctx = {"active": "zoeken", "q": q or "", "params": {k: v for k, v in raw.items() if v},
@@ -57,7 +62,7 @@ def zoeken(request: Request, services: ServicesDep, registry: RegistryDep, q: st
             raise HTTPException(422, str(err))
         return render(request, "zoeken.html", ctx | {"error": str(err), "error_field": err.field}, 422)
     ctx["filters"] = fp
-    ctx["params"] = {k: v for k, v in ({"q": q} | fp.params()).items() if v}
+    ctx["params"] = {k: v for k, v in ({"q": q} | fp.params() | {"alles": "true" if alles else None}).items() if v}
     if not (q or "").strip():
         if formaat:
             raise HTTPException(422, "Vul een zoekvraag in om resultaten te downloaden.")
@@ -69,17 +74,16 @@ def zoeken(request: Request, services: ServicesDep, registry: RegistryDep, q: st
         return render(request, "zoeken.html", ctx)
     try:
         if formaat:
-            results = all_results(services, q, fp).results
-            payload = {"query": q, "filters": fp.params(), "total": len(results), "offset": 0,
-                       "limit": len(results), "results": [result_dict(r, i) for i, r in enumerate(results, 1)]}
-            return download(search_rows(results, base_url(request)), SEARCH_COLUMNS, payload, formaat,
+            view = search_response(all_results(services, q, fp, alles=alles))
+            return download(search_rows(view["results"], base_url(request)), SEARCH_COLUMNS, view, formaat,
                             "praktijkwijzer-zoekresultaten")
-        outcome = search_page(services, q, fp, offset=(pagina - 1) * PER_PAGE, limit=PER_PAGE)
+        outcome = search_page(services, q, fp, offset=(pagina - 1) * PER_PAGE, limit=PER_PAGE, alles=alles)
     except QueryError as err:
         if formaat:
             raise HTTPException(422, str(err))
         return render(request, "zoeken.html", ctx | {"error": str(err), "error_field": "q"}, 422)
-    return render(request, "zoeken.html", ctx | {"outcome": outcome, "pagina": pagina})
+    return render(request, "zoeken.html", ctx | {"outcome": outcome, "view": search_response(outcome),
+                                                 "pagina": pagina, "mailto": gap_mailto(outcome.query, fp.params())})
 
 
 # ---------------------------------------------------------------- entries and sources

@@ -30,7 +30,8 @@ from web.auth import CsrfError, check_csrf, csrf_token, current_user
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.matching import group_by_bottleneck, match, similar_to_plan
 from web.parsing import ParserBusy, parse_pool, read_plan_upload
-from web.serialize import MATCH_COLUMNS, match_response, match_rows
+from web.present import gap_mailto
+from web.serialize import MATCH_COLUMNS, match_response, match_rows, similar_dict
 from web.views import base_url, download, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,14 +46,15 @@ def _plan_ctx(request: Request, registry) -> dict:
 
 def _plan_result(request: Request, services, conn, registry, plan, region: str | None, *,
                  formaat: str | None = None, ctx: dict | None = None, status: int = 200):
-    result = match(services, plan)
+    view = match_response(match(services, plan), region=region, stored=False)
     if formaat:
-        return download(match_rows(result, base_url(request)), MATCH_COLUMNS,
-                        match_response(result, region=region, stored=False), formaat, "praktijkwijzer-planmatch")
+        return download(match_rows(view, base_url(request)), MATCH_COLUMNS, view, formaat, "praktijkwijzer-planmatch")
+    gaps = [b["text"] for b in view["bottlenecks"] if b["gap"]]
     ctx = (ctx or {}) | _plan_ctx(request, registry) | {
-        "plan": plan, "result": result, "groups": group_by_bottleneck(result, registry),
-        "similar": similar_to_plan(services, conn, plan), "region": region,
-        "rows": [(b.text, b.weight) for b in plan.bottlenecks]}
+        "plan": plan, "match": view, "groups": group_by_bottleneck(view, registry),
+        "similar": [similar_dict(s) for s in similar_to_plan(services, conn, plan)], "region": region,
+        "rows": [(b.text, b.weight) for b in plan.bottlenecks],
+        "mailto": gap_mailto(gaps) if gaps else None}
     return render(request, "plan.html", ctx, status)
 
 

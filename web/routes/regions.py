@@ -23,6 +23,7 @@ from kb.regions import AmbiguousRegion, RegionError, employers_by_region, region
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.errors import html_error
 from web.matching import group_by_bottleneck, match, similar
+from web.present import gap_mailto
 from web.serialize import MATCH_COLUMNS, SIMILAR_COLUMNS, match_response, match_rows, similar_dict, similar_rows
 from web.views import base_url, download, render
 
@@ -66,18 +67,21 @@ def regio_page(request: Request, region: str, services: ServicesDep, conn: ConnD
             payload = {"region": rid, "has_plan": True, "total": len(sim["similar"]), "offset": 0,
                        "limit": len(sim["similar"]), "similar": [similar_dict(s) for s in sim["similar"]],
                        "without_plan": sim["without_plan"]}
-            return download(similar_rows(sim["similar"], base_url(request)), SIMILAR_COLUMNS, payload, formaat,
+            return download(similar_rows(payload["similar"], base_url(request)), SIMILAR_COLUMNS, payload, formaat,
                             f"praktijkwijzer-{rid}-vergelijkbare-regios")
-        result = match(services, plan)
-        return download(match_rows(result, base_url(request)), MATCH_COLUMNS,
-                        match_response(result, region=rid, plan=plan), formaat, f"praktijkwijzer-{rid}-aanbevelingen")
+        view = match_response(match(services, plan), region=rid, plan=plan)
+        return download(match_rows(view, base_url(request)), MATCH_COLUMNS, view, formaat,
+                        f"praktijkwijzer-{rid}-aanbevelingen")
     ctx = {"active": "regios", "region": info, "employers": employers, "plan": plan,
            "local": region_entries(conn, rid)}
     if plan is None:
         return render(request, "regio.html", ctx)
-    result = match(services, plan)
+    view = match_response(match(services, plan), region=rid, plan=plan)
     sim = similar(services, conn, rid)
     names = registry.labels("regio")
-    ctx.update(result=result, groups=group_by_bottleneck(result, registry), similar=sim["similar"],
-               without_plan=[names.get(r, r) for r in sim["without_plan"]])
+    gaps = [b["text"] for b in view["bottlenecks"] if b["gap"]]
+    ctx.update(match=view, groups=group_by_bottleneck(view, registry),
+               similar=[similar_dict(s) for s in sim["similar"]],
+               without_plan=[names.get(r, r) for r in sim["without_plan"]],
+               mailto=gap_mailto(gaps) if gaps else None)
     return render(request, "regio.html", ctx)

@@ -77,17 +77,30 @@ def test_console_script_runs_offline(kb_path):
 
 def test_search_cli_json_and_batch(capsys, kb_path, index_root, tmp_path, monkeypatch):
     monkeypatch.setenv("PRAKTIJKWIJZER_INDEX", str(index_root))
-    code, out, _ = run(capsys, "--db", str(kb_path), "search", "te weinig stageplekken in de wijk", "--json", "--k", "5")
+    code, out, _ = run(capsys, "--db", str(kb_path), "search", "te weinig stageplekken in de wijk", "--json", "--k", "5",
+                       "--alles")
     assert code == 0
     res = json.loads(out)
-    assert len(res) == 5 and {"id", "type", "label", "title", "score", "explanation", "source"} <= set(res[0])
+    assert len(res) == 5 and {"id", "type", "label", "title", "score", "explanation", "source", "match",
+                              "confidence", "fits"} <= set(res[0])
     assert [r["score"] for r in res] == sorted((r["score"] for r in res), reverse=True)
+    code, out, _ = run(capsys, "--db", str(kb_path), "search", "Pluryn carrièreswitchers omscholing zij-instromers",
+                       "--json")
+    res = json.loads(out)
+    assert res and res[0]["id"] == "carriereswitchers-van-pluryn" and all(r["fits"] for r in res)
+    code, out, _ = run(capsys, "--db", str(kb_path), "search", "xyzzy flurp blorg", "--json")
+    assert code == 0 and json.loads(out) == []                      # nothing matches: an empty list
+    code, out, _ = run(capsys, "--db", str(kb_path), "search", "xyzzy flurp blorg")
+    words = " ".join(out.split())                                   # the console wraps long lines
+    assert code == 0 and "De kennisbank heeft (nog) geen passende praktijk voor dit knelpunt." in words
+    assert "Misschien verwant" in words and "Actie Leer Netwerk" in words and "--alles" in words
+    assert 1 <= words.count("Geen match") <= 3
     queries = tmp_path / "vragen.txt"
     queries.write_text("zij-instromers werven\n\nminder administratie voor wijkverpleegkundigen\n", encoding="utf-8")
-    code, out, _ = run(capsys, "--db", str(kb_path), "search", "--batch", str(queries), "--json", "--k", "3")
+    code, out, _ = run(capsys, "--db", str(kb_path), "search", "--batch", str(queries), "--json", "--k", "3", "--alles")
     lines = [json.loads(ln) for ln in out.splitlines()]
     assert [ln["query"] for ln in lines] == ["zij-instromers werven", "minder administratie voor wijkverpleegkundigen"]
-    assert all(len(ln["results"]) == 3 for ln in lines)
+    assert all(len(ln["results"]) == 3 and ln["total"] >= 3 for ln in lines)
     code, _, err = run(capsys, "--db", str(kb_path), "search", "")
     assert code == 2 and "Vul een knelpunt" in err
 
@@ -99,12 +112,20 @@ def test_plan_and_regions_cli(capsys, kb_path, index_root, monkeypatch):
     assert code == 0 and len(regions) == 28
     with_plan = [r for r in regions if r["plan"]]
     assert len(with_plan) >= 8
-    rid = with_plan[0]["id"]
+    rid = "drechtsteden"
+    assert rid in [r["id"] for r in with_plan]
     code, out, _ = run(capsys, "--db", str(kb_path), "plan", "match", rid, "--json")
     m = json.loads(out)
-    assert code == 0 and m["bottlenecks"] and m["recommendations"]
+    assert code == 0 and m["bottlenecks"] and m["recommendations"] and m["plan"]["region"] == rid
     r = m["recommendations"][0]
     assert {"id", "type", "label", "title", "score", "addresses", "explanation"} <= set(r) and r["addresses"]
+    for b in m["bottlenecks"]:                                      # each bottleneck: its own matches, or a gap
+        assert {"matches", "gap", "nearest"} <= set(b) and b["gap"] == (not b["matches"])
+    assert m["uncovered"] == [b["index"] for b in m["bottlenecks"] if b["gap"]]
+    code, out, _ = run(capsys, "--db", str(kb_path), "plan", "match", rid)
+    words = " ".join(out.split())                                   # the console wraps long lines
+    assert code == 0 and f"Dekking: de kennisbank heeft iets passends voor {m['coverage_text']}." in words
+    assert words.count("Geen passende praktijk in de kennisbank.") == len(m["uncovered"])
     code, out, _ = run(capsys, "--db", str(kb_path), "regions", "similar", rid, "--json")
     s = json.loads(out)
     assert code == 0 and s["similar"] and {"region", "score", "shared"} <= set(s["similar"][0])

@@ -10,6 +10,9 @@ import json
 import pytest
 
 Q = "te weinig stageplekken in de wijkverpleging"
+MATCHQ = "Pluryn carrièreswitchers omscholing zij-instromers"    # matches (a strong match) with the fitted model
+NONSENSE = "xyzzy flurp blorg"                                     # matches nothing
+ALLES = {"alles": "true"}                                          # every candidate, marked (fits)
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
               "frame-ancestors 'none'; base-uri 'none'")
 
@@ -24,33 +27,58 @@ def _errors(r) -> dict:
 # ---------------------------------------------------------------- search
 
 def test_search_returns_explained_results_best_first(client):
-    r = client.get("/api/search", params={"q": Q, "k": 5})
+    r = client.get("/api/search", params={"q": Q, "k": 5, **ALLES})
     assert r.status_code == 200
     body = r.json()
     assert body["query"] == Q and body["offset"] == 0 and body["limit"] == 5 and body["total"] >= 5
+    assert body["alles"] is True and body["decided"] is True and body["message"] is None
     res = body["results"]
     assert [x["rank"] for x in res] == [1, 2, 3, 4, 5]
     assert [x["score"] for x in res] == sorted((x["score"] for x in res), reverse=True)
-    assert res[0]["relevance"] == 1.0
+    assert all(0 < x["relevance"] <= 1 for x in res)
     for x in res:
         ex = x["explanation"]
         assert ex["sentence"] and ex["reason"].startswith("Gevonden omdat") and ex["citation"]
         for a, b in ex["highlights"]:
             assert 0 <= a < b <= len(ex["sentence"])
-            assert ex["sentence"][a:b] in ex["matched_terms"]
         assert x["url"] == f"/items/{x['id']}"
         assert x["source"]["document"] and x["source"]["url"].startswith(f"/bronnen/{x['source']['document']}?van=")
         assert x["type_label"] in {"Koploper", "Falend Vooruit", "Voorbeeldpraktijk", "Advies", "Bouwsteen", "Beleid"}
-    # the question is about internships: the best results are about internships, with words highlighted
+        assert 0 <= x["confidence"] <= 1 and x["fits"] == (x["match"] is not None)
+        assert x["match_label"] == {"sterk": "Sterke match", "mogelijk": "Mogelijke match", None: "Geen match"}[x["match"]]
+        assert x["confidence_label"].startswith("zekerheid ")
+    # the question is about internships: the nearest items are about internships, with words highlighted
     assert any("stages" in x["themes"] for x in res[:3])
     assert any(x["explanation"]["highlights"] for x in res)
     assert set(body["facets"]) == {"soort", "actielijn", "thema", "branche", "regio", "erkenning"}
     assert sum(v["count"] for v in body["facets"]["soort"]) == body["total"]
+    d = body["decision"]
+    assert 0 < d["mogelijk"] <= d["sterk"] < 1 and d["questions"] > 0
+
+
+def test_search_returns_only_matches_by_default(client):
+    body = client.get("/api/search", params={"q": MATCHQ}).json()
+    assert body["total"] == len(body["results"]) >= 1 and body["message"] is None and body["nearest"] == []
+    assert body["results"][0]["id"] == "carriereswitchers-van-pluryn"
+    assert all(x["fits"] and x["match"] in ("sterk", "mogelijk") for x in body["results"])
+    assert sum(v["count"] for v in body["facets"]["soort"]) == body["total"]
+
+
+def test_search_when_nothing_matches_says_so_and_gives_at_most_three_nearest(client):
+    body = client.get("/api/search", params={"q": NONSENSE}).json()
+    assert body["total"] == 0 and body["results"] == []
+    assert body["message"] == "De kennisbank heeft (nog) geen passende praktijk voor dit knelpunt."
+    assert 1 <= len(body["nearest"]) <= 3
+    assert all(x["fits"] is False and x["match_label"] == "Geen match" for x in body["nearest"])
+    anyway = client.get("/api/search", params={"q": NONSENSE, "k": 3, **ALLES}).json()
+    assert anyway["total"] > 0 and anyway["message"] is None and anyway["nearest"] == []
+    assert [x["id"] for x in anyway["results"]] == [x["id"] for x in body["nearest"]]
+    assert all(x["fits"] is False for x in anyway["results"])
 
 
 def test_search_filters(client):
     def results(**params):
-        r = client.get("/api/search", params={"q": "werkdruk en verzuim", "k": 50, **params})
+        r = client.get("/api/search", params={"q": "werkdruk en verzuim", "k": 50, **ALLES, **params})
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -77,35 +105,37 @@ def test_search_filters(client):
 
 
 def test_search_pagination(client):
-    six = client.get("/api/search", params={"q": Q, "k": 6}).json()
-    first = client.get("/api/search", params={"q": Q, "limit": 3}).json()
-    second = client.get("/api/search", params={"q": Q, "limit": 3, "offset": 3}).json()
-    by_page = client.get("/api/search", params={"q": Q, "limit": 3, "page": 2}).json()
+    six = client.get("/api/search", params={"q": Q, "k": 6, **ALLES}).json()
+    first = client.get("/api/search", params={"q": Q, "limit": 3, **ALLES}).json()
+    second = client.get("/api/search", params={"q": Q, "limit": 3, "offset": 3, **ALLES}).json()
+    by_page = client.get("/api/search", params={"q": Q, "limit": 3, "page": 2, **ALLES}).json()
     ids = lambda b: [x["id"] for x in b["results"]]  # noqa: E731
     assert ids(first) + ids(second) == ids(six)
     assert ids(by_page) == ids(second) and by_page["offset"] == 3 and by_page["limit"] == 3
     assert [x["rank"] for x in second["results"]] == [4, 5, 6]
     assert first["total"] == second["total"] == six["total"]
-    beyond = client.get("/api/search", params={"q": Q, "offset": 5000}).json()
+    beyond = client.get("/api/search", params={"q": Q, "offset": 5000, **ALLES}).json()
     assert beyond["results"] == [] and beyond["total"] == six["total"]
 
 
+@pytest.mark.parametrize("alles", [False, True])
 @pytest.mark.parametrize("params", [{}, {"type": "praktijk"}, {"thema": "stages"}, {"regio": "drechtsteden"},
                                     {"type": "bouwsteen", "regio": "friesland"}])
-def test_total_and_facets_count_the_full_result_list(client, searcher, params):
-    """`total` (and the facet counts) come from the candidate set, without explaining every
-    candidate; they must equal what a full search returns."""
+def test_total_and_facets_count_what_find_counts(client, searcher, params, alles):
+    """`total` and the facet counts come from the one ranking of Searcher.find: the matches
+    (with alles: every candidate), never the policy context."""
     from search.engine import Filters
-    body = client.get("/api/search", params={"q": Q, **params}).json()
-    full = searcher.search(Q, k=10_000, filters=Filters(**params))
-    assert body["total"] == len(full)
+    body = client.get("/api/search", params={"q": MATCHQ, "alles": str(alles).lower(), **params}).json()
+    page = searcher.find(MATCHQ, filters=Filters(**params), k=1, alles=alles)
+    assert body["total"] == page.total == len(page.ids)
     kinds = {}
-    for r in full:
-        kinds[r.type] = kinds.get(r.type, 0) + 1
+    for i in page.ids:
+        kinds[searcher.entries[i].type] = kinds.get(searcher.entries[i].type, 0) + 1
     got = {}
     for v in body["facets"]["soort"]:
         got[v["filter"]["type"]] = got.get(v["filter"]["type"], 0) + v["count"]
     assert got == kinds
+    assert not {x["id"] for x in body["context"]} & set(page.ids)
 
 
 @pytest.mark.parametrize("params, field, words", [
@@ -209,22 +239,38 @@ def test_region_without_plan_is_never_guessed(client):
 # ---------------------------------------------------------------- plan matching
 
 def test_match_returns_recommendations_with_addresses(client):
-    body = {"bottlenecks": ["Er zijn te weinig stageplekken in de wijkverpleging.",
-                            {"text": "Door de hoge werkdruk valt personeel in de ggz uit.", "weight": 2}],
+    body = {"bottlenecks": [MATCHQ, {"text": "Door de hoge werkdruk valt personeel in de ggz uit.", "weight": 2}],
             "region": "Drechtsteden", "k": 6}
     r = client.post("/api/match", json=body)
     assert r.status_code == 200, r.text
     m = r.json()
-    assert m["region"] == "drechtsteden" and m["plan"] is None and m["has_plan"]
-    assert [b["weight"] for b in m["bottlenecks"]] == [1.0, 2.0]
-    assert "stages" in m["bottlenecks"][0]["themes"]
+    assert m["region"] == "drechtsteden" and m["plan"] is None and m["has_plan"] and m["decided"]
+    assert [b["weight"] for b in m["bottlenecks"]] == [1.0, 2.0] and [b["label"] for b in m["bottlenecks"]] == ["K1", "K2"]
+    assert "zij-instroom" in m["bottlenecks"][0]["themes"]
     assert 1 <= len(m["recommendations"]) <= 6, "at most k=6, only practices that match (issue 10)"
-    assert 0 < m["coverage"] <= 1
-    covered = {a["bottleneck"] for rec in m["recommendations"] for a in rec["addresses"]}
-    assert 0 in covered and covered <= {0, 1}
+    assert "carriereswitchers-van-pluryn" in m["bottlenecks"][0]["matches"]
     for rec in m["recommendations"]:
         assert rec["type"] == "praktijk" and rec["url"] == f"/items/{rec['id']}"
-        assert all({"bottleneck", "text", "relevance", "sentence", "reason"} <= set(a) for a in rec["addresses"])
+        assert rec["addresses"]
+        for a in rec["addresses"]:                  # helps only with the bottlenecks it matches
+            assert {"bottleneck", "text", "relevance", "sentence", "reason"} <= set(a)
+            assert a["match"] in ("sterk", "mogelijk") and a["fits"] and 0 <= a["confidence"] <= 1
+            assert rec["id"] in m["bottlenecks"][a["bottleneck"]]["matches"]
+    for b in m["bottlenecks"]:
+        assert b["gap"] == (not b["matches"]) and (b["index"] in m["uncovered"]) == b["gap"]
+
+
+def test_match_reports_a_bottleneck_nothing_addresses_as_a_gap(client):
+    m = client.post("/api/match", json={"bottlenecks": [{"text": MATCHQ, "weight": 2}, NONSENSE]}).json()
+    k1, k2 = m["bottlenecks"]
+    assert k1["gap"] is False and k1["matches"] and k1["nearest"] == []
+    assert k2["gap"] is True and k2["matches"] == [] and 1 <= len(k2["nearest"]) <= 3
+    assert all(x["fits"] is False and x["url"] == f"/items/{x['id']}" for x in k2["nearest"])
+    assert m["uncovered"] == [1] and m["covered"] == 1
+    assert m["coverage"] == pytest.approx(2 / 3, abs=1e-3)                 # weighted: 2 of weight 3
+    assert m["coverage_text"] == "1 van de 2 knelpunten (gewogen 66%)"
+    assert all(a["bottleneck"] == 0 for g in ("recommendations", "advice", "bouwstenen", "pitfalls")
+               for x in m[g] for a in x["addresses"])
 
 
 @pytest.mark.parametrize("body, words", [
@@ -259,16 +305,21 @@ def _csv(r) -> list[dict]:
 
 
 def test_search_downloads_csv_and_json(client):
-    total = client.get("/api/search", params={"q": Q}).json()["total"]
-    rows = _csv(client.get("/", params={"q": Q, "formaat": "csv"}))
+    total = client.get("/api/search", params={"q": Q, **ALLES}).json()["total"]
+    rows = _csv(client.get("/", params={"q": Q, "formaat": "csv", **ALLES}))
     assert len(rows) == total
-    assert {"rang", "titel", "soort", "zin die aansloot", "reden", "bron", "adres"} <= set(rows[0])
+    assert {"rang", "titel", "soort", "match", "zekerheid", "zin die aansloot", "reden", "bron", "adres"} <= set(rows[0])
     assert [r["rang"] for r in rows[:3]] == ["1", "2", "3"] and rows[0]["reden"].startswith("Gevonden omdat")
-    r = client.get("/", params={"q": Q, "formaat": "json", "type": "praktijk"})
+    assert {r["match"] for r in rows} <= {"Sterke match", "Mogelijke match", "Geen match"}
+    assert all(r["zekerheid"].endswith("%") for r in rows)
+    matches = _csv(client.get("/", params={"q": MATCHQ, "formaat": "csv"}))
+    assert matches and {r["match"] for r in matches} <= {"Sterke match", "Mogelijke match"}
+    assert _csv(client.get("/", params={"q": NONSENSE, "formaat": "csv"})) == []
+    r = client.get("/", params={"q": Q, "formaat": "json", "type": "praktijk", **ALLES})
     assert r.headers["content-type"].startswith("application/json")
     assert r.headers["content-disposition"].startswith("attachment;")
     data = json.loads(r.content)
-    assert data["query"] == Q and data["filters"] == {"type": "praktijk"}
+    assert data["query"] == Q and data["filters"] == {"type": "praktijk"} and data["alles"] is True
     assert data["results"] and len(data["results"]) == data["total"]
     assert all(x["type"] == "praktijk" for x in data["results"])
 
@@ -276,16 +327,25 @@ def test_search_downloads_csv_and_json(client):
 def test_region_and_plan_downloads(client):
     rows = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv"}))
     groups = {r["onderdeel"] for r in rows}
-    assert "aanbevolen praktijk" in groups and groups <= {"aanbevolen praktijk", "advies", "bouwsteen",
-                                                          "let op (Falend Vooruit)"}
-    assert all(r["helpt bij knelpunten"].startswith("K") for r in rows)
+    assert rows[0]["onderdeel"] == "dekking" and "van de" in rows[0]["titel"]
+    assert "knelpunt" in groups and groups <= {"dekking", "knelpunt", "aanbevolen praktijk", "advies", "bouwsteen",
+                                               "let op (Falend Vooruit)"}
+    assert all(r["helpt bij knelpunten"].startswith("K") for r in rows if r["onderdeel"] not in ("dekking", "knelpunt"))
     sim = _csv(client.get("/regios/drechtsteden", params={"formaat": "csv", "lijst": "vergelijkbaar"}))
     assert sim and {"regio", "gelijkenis", "gedeelde thema's"} <= set(sim[0])
     data = client.get("/regios/drechtsteden", params={"formaat": "json", "lijst": "vergelijkbaar"}).json()
     assert [s["name"] for s in data["similar"]] == [r["regio"] for r in sim]
-    plan = _csv(client.get("/plan-toetsen", params=[("knelpunt", "wijkverpleegkundigen verliezen tijd met minutenregistratie"),
-                                                     ("knelpunt", "hoge werkdruk in de ggz"), ("formaat", "csv")]))
-    assert any(r["onderdeel"] == "aanbevolen praktijk" for r in plan)
+    plan = _csv(client.get("/plan-toetsen", params=[("knelpunt", MATCHQ), ("knelpunt", NONSENSE), ("formaat", "csv")]))
+    assert plan[0]["onderdeel"] == "dekking" and plan[0]["titel"] == "1 van de 2 knelpunten (gewogen 50%)"
+    k1, k2 = [r for r in plan if r["onderdeel"] == "knelpunt"]
+    assert (k1["rang"], k2["rang"]) == ("K1", "K2") and k2["titel"] == NONSENSE
+    assert k1["match"].endswith(("passend item", "passende items"))
+    assert k2["match"] == "Geen passende praktijk in de kennisbank" and k2["dichtstbij (niet passend)"]
+    recs = [r for r in plan if r["onderdeel"] == "aanbevolen praktijk"]
+    assert recs and all(r["helpt bij knelpunten"].startswith("K1:") and "K2" not in r["helpt bij knelpunten"]
+                        for r in recs)
+    data = client.get("/plan-toetsen", params=[("knelpunt", MATCHQ), ("knelpunt", NONSENSE), ("formaat", "json")]).json()
+    assert data["uncovered"] == [1] and data["bottlenecks"][1]["gap"] is True
     r = client.get("/regios/friesland", params={"formaat": "csv"})
     assert r.status_code == 404 and "nog geen plan" in r.text
 

@@ -13,6 +13,9 @@ import pytest
 from tests.web.html_check import Page, check_accessible, get
 
 Q = "te weinig stageplekken in de wijkverpleging"
+MATCHQ = "Pluryn carrièreswitchers omscholing zij-instromers"    # matches (a strong match) with the fitted model
+NONSENSE = "xyzzy flurp blorg"                                     # matches nothing
+CONTEXTQ = "zij-instromers werven"                                 # practices, with policy as background
 WEB = Path(__file__).resolve().parents[3] / "web"
 
 
@@ -28,47 +31,149 @@ def test_home_shows_intro_and_examples(client):
     assert "Dat lukte niet" not in get(client, "/?q=").text        # empty query: the intro, no error
 
 
-def test_search_page_shows_explained_results(client):
-    r = get(client, "/", params={"q": Q})
+def _result_cards(text: str) -> list[str]:
+    """The cards of the result list (not the policy background or "Misschien verwant")."""
+    ol = re.search(r'<ol class="resultatenlijst" start="\d+">(.*?)</ol>', text, re.S)
+    return re.findall(r'<li class="resultaat[^"]*">.*?</li>', ol.group(1), re.S) if ol else []
+
+
+def _kinds(text: str) -> set[str]:
+    """The kind badges on a page (not the match badges)."""
+    return {t for cls, t in re.findall(r'<span class="label label--([\w-]+)">([^<]+)</span>', text)
+            if cls not in {"sterk", "mogelijk", "geen", "regio"}}
+
+
+def test_search_page_shows_matches_with_their_confidence(client):
+    r = get(client, "/", params={"q": MATCHQ})
     p = check_accessible(r.text)
-    assert re.search(r"\d+ resultaten voor ‘te weinig stageplekken", r.text)
-    assert "Resultaat 1 tot en met 10 van" in r.text
-    assert r.text.count('class="resultaat"') == 10
+    assert re.search(r"\d+ (passend resultaat|passende resultaten) voor ‘Pluryn", r.text)
+    assert "Resultaat 1 tot en met" in r.text
+    cards = _result_cards(r.text)
+    assert cards and all("resultaat--niet-passend" not in c for c in cards)
+    assert re.search(r'class="label label--(sterk|mogelijk)">(Sterke|Mogelijke) match</span> '
+                     r'<span class="zekerheid">zekerheid \d+%</span>', r.text)
+    assert "Zo leest u de resultaten." in r.text and "geschatte kans" in r.text      # the legend says what % means
+    assert "(nr." not in r.text                                                    # no rank numbers
     assert re.search(r'class="resultaat__zin">.*?<mark>[^<]+</mark>', r.text, re.S), "highlighted sentence"
     assert "Waarom:</strong> Gevonden omdat" in r.text
+    assert _kinds(r.text) and _kinds(r.text) <= {"Koploper", "Falend Vooruit", "Voorbeeldpraktijk", "Advies", "Bouwsteen",
+                                                  "Beleid"}
     assert re.search(r'<a href="/bronnen/[^"]+\?van=\d+&amp;tot=\d+&amp;item=[^"]+#passage">', r.text)
-    labels = set(re.findall(r'<span class="label label--\w+">([^<]+)</span>', r.text))
-    assert labels <= {"Koploper", "Falend Vooruit", "Voorbeeldpraktijk", "Advies", "Bouwsteen", "Beleid"} and labels
+    for facet in ("Soort", "Thema"):
+        assert f">{facet}</h3>" in r.text
+    assert p.link("CSV").endswith("formaat=csv") and p.link("JSON").endswith("formaat=json")
+    assert parse_qs(urlsplit(p.link("Alle praktijken (alleen praktijken tonen)")).query) == {"q": [MATCHQ],
+                                                                                           "type": ["praktijk"]}
+    anyway = p.link("Toon toch de dichtstbijzijnde items")
+    assert parse_qs(urlsplit(anyway).query) == {"q": [MATCHQ], "alles": ["true"]}
+
+
+def test_alles_shows_the_nearest_items_marked_and_pages_through_them(client):
+    r = get(client, "/", params={"q": Q, "alles": "true"})
+    p = check_accessible(r.text)
+    assert re.search(r"\d+ items het dichtst bij ‘te weinig stageplekken.*?’, ook die niet passen", r.text)
+    assert "Item 1 tot en met 10 van" in r.text and "Bij elk item staat of het past" in r.text
+    cards = _result_cards(r.text)
+    assert len(cards) == 10
+    for card in cards:                          # every item says whether it fits; a non-match is marked
+        label = re.search(r'class="label label--(sterk|mogelijk|geen)">([^<]+)</span>', card)
+        assert label, card[:300]
+        assert (label.group(1) == "geen") == ("resultaat--niet-passend" in card)
+    api = client.get("/api/search", params={"q": Q, "alles": "true", "k": 10}).json()
+    assert api["alles"] is True and [x["fits"] for x in api["results"]] == [x["match"] is not None
+                                                                            for x in api["results"]]
+    assert sum(not c for c in [x["fits"] for x in api["results"]]) == sum("resultaat--niet-passend" in c for c in cards)
     nav = re.search(r'<nav class="paginering".*?</nav>', r.text, re.S).group(0)
     assert 'aria-current="page"' in nav and "Volgende" in nav and "Vorige" not in nav
     page2 = get(client, p.link("Volgende"))
-    assert "Resultaat 11 tot en met 20 van" in page2.text and "Vorige" in page2.text
-    for facet in ("Soort", "Actielijn", "Thema", "Branche", "Regio"):
-        assert f">{facet}</h3>" in r.text
-    assert p.link("CSV").endswith("formaat=csv") and p.link("JSON").endswith("formaat=json")
+    assert "Item 11 tot en met 20 van" in page2.text and "Vorige" in page2.text
+    back = p.link("Toon alleen passende resultaten")
+    assert parse_qs(urlsplit(back).query) == {"q": [Q]}
+    assert "Deze pagina bestaat niet" in get(client, "/", params={"q": Q, "alles": "true", "pagina": 99}).text
 
 
 def test_facet_links_filter_and_can_be_removed(client):
-    r = get(client, "/", params={"q": "zij-instromers werven"})
+    r = get(client, "/", params={"q": "zij-instromers werven", "alles": "true"})
     p = Page(r.text)
     href = next(h for h, t in p.links if t.startswith("Koploper ("))
     count = int(re.search(r"Koploper \((\d+)", next(t for h, t in p.links if h == href)).group(1))
-    assert parse_qs(urlsplit(href).query) == {"q": ["zij-instromers werven"], "type": ["praktijk"], "label": ["Koploper"]}
+    assert parse_qs(urlsplit(href).query) == {"q": ["zij-instromers werven"], "alles": ["true"], "type": ["praktijk"],
+                                              "label": ["Koploper"]}
     f = get(client, href)
-    assert f"{count} {'resultaat' if count == 1 else 'resultaten'} voor" in f.text
-    assert set(re.findall(r'<span class="label label--\w+">([^<]+)</span>', f.text)) == {"Koploper"}
+    assert f"{count} {'item' if count == 1 else 'items'} het dichtst bij" in f.text
+    assert _kinds(f.text) == {"Koploper"}
     assert "Gekozen: <strong>Koploper</strong>" in f.text
     back = Page(f.text).link("Alle soorten tonen")
-    assert parse_qs(urlsplit(back).query) == {"q": ["zij-instromers werven"]}
+    assert parse_qs(urlsplit(back).query) == {"q": ["zij-instromers werven"], "alles": ["true"]}
 
 
-def test_no_results_gives_helpful_dutch_message(client):
+def _nearest_cards(text: str) -> list[str]:
+    block = re.search(r'<section class="verwant".*?</section>', text, re.S)
+    return re.findall(r'<li class="resultaat[^"]*">.*?</li>', block.group(0), re.S) if block else []
+
+
+def test_nothing_matches_gives_the_empty_state_with_at_most_three_related_items(client):
+    r = get(client, "/", params={"q": NONSENSE})
+    p = check_accessible(r.text)
+    assert "Geen passende resultaten voor ‘xyzzy flurp blorg’" in r.text
+    assert "De kennisbank heeft (nog) geen passende praktijk voor dit knelpunt." in r.text
+    assert "Misschien verwant</h3>" in r.text
+    near = _nearest_cards(r.text)
+    assert 1 <= len(near) <= 3
+    for card in near:                           # labelled as not a match
+        assert "resultaat--niet-passend" in card and ">Geen match</span>" in card
+        assert "Geen match: verwant, maar geen antwoord op uw vraag." in card
+    assert 'class="resultatenlijst" start=' not in r.text                  # no result list
+    assert "Zo leest u de resultaten" not in r.text and "Alle praktijken" not in r.text
+    # what to do next: other words, the whole plan, the nearest anyway, tell the Actie Leer Netwerk
+    assert "Beschrijf het knelpunt met andere woorden" in r.text
+    assert parse_qs(urlsplit(p.link("Toets uw hele plan")).query) == {"knelpunt": [NONSENSE]}
+    assert urlsplit(p.link("Toets uw hele plan")).path == "/plan-toetsen"
+    assert parse_qs(urlsplit(p.link("Toon toch de dichtstbijzijnde items")).query) == {"q": [NONSENSE],
+                                                                                      "alles": ["true"]}
+    mail = p.link("stuur een e-mail over dit knelpunt")
+    assert mail.startswith("mailto:kennisbank@example.org?subject=") and "xyzzy%20flurp%20blorg" in mail
+
+
+def test_no_results_with_filters_offers_to_remove_each_filter(client):
     r = get(client, "/", params={"q": "stageplekken", "type": "bouwsteen", "regio": "friesland"})
-    check_accessible(r.text)
-    assert "Geen resultaten voor ‘stageplekken’" in r.text
-    assert "Zoek zonder filters" in r.text and "andere of minder woorden" in r.text
-    beyond = get(client, "/", params={"q": Q, "pagina": 99})
-    assert "Deze pagina bestaat niet" in beyond.text
+    p = check_accessible(r.text)
+    assert "Geen passende resultaten voor ‘stageplekken’" in r.text and "(met de gekozen filters)" in r.text
+    assert len(_nearest_cards(r.text)) <= 3
+    assert parse_qs(urlsplit(p.link("Zoek zonder het filter soort: Bouwsteen")).query) == {
+        "q": ["stageplekken"], "regio": ["friesland"]}
+    assert parse_qs(urlsplit(p.link("Zoek zonder het filter regio: Friesland")).query) == {
+        "q": ["stageplekken"], "type": ["bouwsteen"]}
+
+
+def test_policy_is_background_in_its_own_block_not_counted(client):
+    body = client.get("/api/search", params={"q": CONTEXTQ, "k": 100}).json()
+    assert body["about_policy"] is False and body["context"]
+    assert body["total"] == len(body["results"]) and all(x["type"] != "beleid" for x in body["results"])
+    assert all(x["type"] == "beleid" and x["fits"] for x in body["context"])
+    r = get(client, "/", params={"q": CONTEXTQ})
+    p = check_accessible(r.text)
+    block = re.search(r'<section class="achtergrond".*?</section>', r.text, re.S).group(0)
+    assert "Achtergrond uit het beleid</h3>" in block and "tellen niet mee" in block
+    assert all(f'href="/items/{x["id"]}"' in block for x in body["context"])
+    assert parse_qs(urlsplit(p.link("Alleen beleid tonen")).query) == {"q": [CONTEXTQ], "type": ["beleid"]}
+    about = get(client, "/", params={"q": "beleid arbeidsmarkt"}).text       # a question about policy itself
+    assert "Uw vraag gaat over beleid" in about and "Achtergrond uit het beleid" not in about
+    assert "Uw vraag gaat over beleid" not in r.text
+    only = client.get("/api/search", params={"q": CONTEXTQ, "type": "beleid"}).json()
+    assert only["context"] == [] and only["results"] and all(x["type"] == "beleid" for x in only["results"])
+
+
+def test_notices_name_corrections_and_begrippen_only_where_the_engine_made_them(client):
+    r = get(client, "/", params={"q": "carrièreswichers omscholen"})
+    p = check_accessible(r.text)
+    assert "Gezocht op ‘carriereswitchers’ (u typte ‘carrièreswichers’)" in r.text
+    assert parse_qs(urlsplit(p.link("carriereswitchers omscholen")).query) == {"q": ["carriereswitchers omscholen"]}
+    assert "Ook gezocht op: " in r.text and "begrippenlijst" in r.text
+    api = client.get("/api/search", params={"q": "carrièreswichers omscholen"}).json()
+    assert api["corrections"] == {"carrièreswichers": "carriereswitchers"} and api["also_searched"]
+    plain = get(client, "/", params={"q": "Hoe houden we oudere medewerkers langer vast?"}).text
+    assert "u typte" not in plain and "Bedoelde u" not in plain          # correct Dutch is never 'corrected'
 
 
 def test_very_long_and_odd_input_get_dutch_messages(client):

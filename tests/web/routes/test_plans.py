@@ -46,7 +46,8 @@ def test_plan_form_paste_edit_and_rematch(client, conn):
     r = client.post("/plan-toetsen", data={"knelpunten": "\n  \n"})
     assert r.status_code == 422 and "Vul minstens één knelpunt in" in r.text
     csv_r = client.post("/plan-toetsen", data={"knelpunt": ["werkdruk in de ggz"], "gewicht": ["1"], "formaat": "csv"})
-    assert csv_r.headers["content-type"].startswith("text/csv") and "aanbevolen praktijk" in csv_r.text
+    assert csv_r.headers["content-type"].startswith("text/csv") and "dekking;" in csv_r.text
+    assert "knelpunt;K1;werkdruk in de ggz" in csv_r.text
     assert _plan_count(conn) == before, "nothing is stored unless the user asks"
 
 
@@ -111,6 +112,58 @@ def test_plan_is_saved_only_on_request_by_a_curator(writable_app):
     events = [r[0] for r in services.conn().execute(
         "SELECT actor FROM audit_events WHERE action = 'plan-save' AND entity_id LIKE 'friesland%'")]
     assert events == ["cora"]
+
+
+# ---------------------------------------------------------------- honest matching (issue 10)
+
+MATCHQ = "Pluryn carrièreswitchers omscholing zij-instromers"
+NONSENSE = "xyzzy flurp blorg"
+OMDENKEN = "Omdenken met nieuwe stagevormen: ROC's en zorginstellingen werken samen aan meer stageplekken"
+
+
+def _groups(text: str) -> dict[str, str]:
+    """Each bottleneck's section on the page, by its label (K1, K2, ...)."""
+    return {m.group(1): m.group(0) for m in
+            re.finditer(r'<section class="knelpuntgroep[^"]*" aria-labelledby="groep-\d+">.*?'
+                        r'<span class="knelpuntnummer">(K\d+)</span>.*?</section>', text, re.S)}
+
+
+def test_a_bottleneck_nothing_addresses_is_shown_as_a_gap(client):
+    r = get(client, "/plan-toetsen", params=[("knelpunt", MATCHQ), ("knelpunt", NONSENSE)])
+    p = check_accessible(r.text)
+    assert "de kennisbank heeft iets passends voor 1 van de 2 knelpunten (gewogen 50%)" in r.text
+    assert "Voor knelpunt K2 is er geen passende praktijk in de kennisbank." in r.text
+    groups = _groups(r.text)
+    assert set(groups) == {"K1", "K2"}
+    assert "/items/carriereswitchers-van-pluryn" in groups["K1"] and "Geen passende praktijk" not in groups["K1"]
+    assert re.search(r'label--(sterk|mogelijk)">(Sterke|Mogelijke) match</span> <span class="zekerheid">zekerheid \d+%',
+                     groups["K1"])
+    gap = groups["K2"]
+    assert "knelpuntgroep--lacune" in gap and "Geen passende praktijk in de kennisbank." in gap
+    assert "Niet passend, wel het dichtstbij:" in gap
+    near = re.findall(r'<li><a href="(/items/[^"]+)">[^<]+</a> <span class="label label--geen">Niet passend</span></li>',
+                      gap)
+    assert 1 <= len(near) <= 3 and "/items/carriereswitchers-van-pluryn" not in gap.split("Niet passend, wel")[0]
+    mail = p.link("meld het bij het Actie Leer Netwerk")
+    assert mail.startswith("mailto:") and "xyzzy%20flurp%20blorg" in mail and "Pluryn" not in mail
+    for section in ("letop-kop", "adviezen-kop", "bouwstenen-kop"):   # "helpt bij" names only matched bottlenecks
+        block = re.search(rf'<section aria-labelledby="{section}".*?</section>', r.text, re.S).group(0)
+        assert "K2" not in " ".join(re.findall(r"<strong>Helpt bij:</strong>([^<]*)", block))
+
+
+def test_only_a_practice_from_the_region_is_badged_al_in_uw_regio(client):
+    own = get(client, "/plan-toetsen", params={"knelpunt": OMDENKEN, "regio": "drechtsteden"}).text
+    other = get(client, "/plan-toetsen", params={"knelpunt": OMDENKEN, "regio": "groningen"}).text
+    none = get(client, "/plan-toetsen", params={"knelpunt": OMDENKEN}).text
+    card = r'<a href="/items/omdenken-met-nieuwe-stagevormen">'
+    assert card in own and card in other and card in none
+    assert own.count("Al in uw regio") >= 1
+    assert "Al in uw regio" not in other and "Al in uw regio" not in none
+    body = client.post("/api/match", json={"bottlenecks": [OMDENKEN, MATCHQ], "region": "drechtsteden"}).json()
+    badged = {r["id"]: r for r in body["recommendations"] if r["in_region"]}
+    assert "omdenken-met-nieuwe-stagevormen" in badged
+    assert all("drechtsteden" in r["regions"] for r in badged.values())
+    assert not any(r["in_region"] for r in body["recommendations"] if "drechtsteden" not in r["regions"])
 
 
 # ---------------------------------------------------------------- one cap, one classification

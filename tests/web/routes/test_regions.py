@@ -36,6 +36,20 @@ def test_region_page_with_plan(client):
     assert "Voorbeeldplan." in r.text and "Gedeelde knelpuntthema's:" in r.text
     assert "/regios/drechtsteden?formaat=csv" in r.text and "lijst=vergelijkbaar&amp;formaat=json" in r.text
     assert re.search(r'class="resultaat__zin">', r.text)
+    # honest coverage and gaps, as the match decision gives them (issue 10)
+    m = client.get("/api/regions/drechtsteden/recommendations").json()
+    assert f"de kennisbank heeft iets passends voor {m['coverage_text']}" in r.text
+    assert m["coverage_text"].startswith(f"{m['covered']} van de {len(m['bottlenecks'])} knelpunten (gewogen ")
+    gaps = [b for b in m["bottlenecks"] if b["gap"]]
+    assert [b["index"] for b in gaps] == m["uncovered"]
+    assert r.text.count("Geen passende praktijk in de kennisbank.") == len(gaps)
+    assert r.text.count('<span class="label label--geen">Geen passende praktijk</span>') == len(gaps)
+    # "Al in uw regio" only for a practice that names the region
+    cards = re.findall(r'<li class="resultaat">.*?</li>', r.text, re.S)
+    badged = {re.search(r'<a href="/items/([^"]+)">', c).group(1) for c in cards if "Al in uw regio" in c}
+    in_region = {x["id"] for x in m["recommendations"] if x["in_region"]}
+    assert badged == in_region
+    assert all("drechtsteden" in x["regions"] for x in m["recommendations"] if x["in_region"])
 
 
 def test_region_without_plan_has_a_clear_empty_state(client):
