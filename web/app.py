@@ -23,7 +23,7 @@ from kb.paths import database_path
 from web import errors
 from web.messages import STATUS_TEXT, error_body
 from web.middleware import BodyLimit, SecurityHeaders
-from web.routes import api, docs, pages, plans, regions
+from web.routes import api, docs, gaps, pages, plans, regions, report
 from web.routes.beheer import entries, imports, login, users
 from web.services import ServiceUnavailable, Services
 from web.templating import STATIC_DIR, templates
@@ -54,7 +54,7 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
     app.state.services = services
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    for module in (pages, regions, plans, api, login, entries, imports, users):
+    for module in (pages, regions, plans, api, login, entries, imports, users, gaps, report):
         app.include_router(module.router)
     docs.install(app)
 

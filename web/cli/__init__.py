@@ -6,6 +6,7 @@ messages are Dutch.
     plans.py      plan add/match/list/knelpunt, regions [similar]
     serve.py      serve (the web application)
     curation.py   users, export, import-backup
+    gaps.py       lacunes (the knowledge-gap map)
     common.py     the database location, errors (CliError), option checks, output helpers
 """
 from __future__ import annotations
@@ -14,14 +15,14 @@ import argparse
 import os
 import sys
 
-from web.cli import curation, entries, nl_argparse, plans, search, serve
+from web.cli import curation, entries, gaps, nl_argparse, plans, search, serve
 from web.cli.common import CliError, report
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
           "serve en import-backup maken een nieuwe database aan. Indexen staan ernaast en worden altijd uit de "
           "database opgebouwd.")
-COMMANDS = (entries, search, plans, serve, curation)
+COMMANDS = (entries, search, plans, serve, curation, gaps)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ from kb.region_rows import region_rows
 from kb.regions import AmbiguousRegion, RegionError, employers_by_region, region_info, region_label, resolve_region
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.errors import html_error
+from web.lacunes import region_lacunes
 from web.matching import group_by_bottleneck, match, similar
 from web.serialize import MATCH_COLUMNS, SIMILAR_COLUMNS, match_response, match_rows, similar_dict, similar_rows
 from web.views import base_url, download, render
@@ -80,4 +81,5 @@ def regio_page(request: Request, region: str, services: ServicesDep, conn: ConnD
     names = registry.labels("regio")
     ctx.update(result=result, groups=group_by_bottleneck(result, registry), similar=sim["similar"],
                without_plan=[names.get(r, r) for r in sim["without_plan"]])
+    ctx["lacunes"] = region_lacunes(services, conn, rid)
     return render(request, "regio.html", ctx)
