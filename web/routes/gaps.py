@@ -13,6 +13,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 
 from web.auth import current_user
 from web.deps import ConnDep, RegistryDep, ServicesDep
@@ -24,6 +25,64 @@ from web.views import base_url, download, render
 router = APIRouter()
 FILTERS = ("thema", "branche", "regio")
 env.globals["heaviest_gaps"] = heaviest_gaps      # beheer/_lacunes.html (the dashboard's include) calls it
+
+
+class LacuneKnelpunt(BaseModel):
+    region: str
+    region_name: str
+    plan: str
+    index: int
+    text: str
+    weight: float
+    themes: list[str]
+    branches: list[str]
+
+
+class Dichtstbij(BaseModel):
+    id: str
+    title: str
+    type: str
+    label: str | None = None
+    type_label: str
+    url: str
+    fits: bool
+
+
+class Lacune(BaseModel):
+    id: str
+    label: str
+    url: str
+    bottlenecks: list[LacuneKnelpunt]
+    regions: list[str]
+    region_names: list[str]
+    themes: list[str]
+    theme_labels: list[str]
+    branches: list[str]
+    weight: float
+    nearest: list[Dichtstbij]
+
+
+class Cel(BaseModel):
+    region: str
+    theme: str
+    bottlenecks: int
+    gaps: int
+
+
+class LacunesResponse(BaseModel):
+    gaps: list[Lacune]
+    total: int
+    decided: bool
+    regions: list[str]
+    without_plan: list[str]
+    bottlenecks: int
+    gap_bottlenecks: int
+    overview: list[Cel]
+    threshold: float | None
+    linkage: str | None
+    generation: str
+    published: int
+    filters: dict[str, str]
 
 
 def _labels(registry) -> dict[str, dict[str, str]]:
@@ -67,7 +126,7 @@ def kennislacunes(request: Request, services: ServicesDep, conn: ConnDep, regist
         "dl_base": "/kennislacunes" + (("?" + query_string(params)) if params else "")})
 
 
-@router.get("/api/lacunes", tags=["API"], summary="De kaart van kennislacunes",
+@router.get("/api/lacunes", tags=["API"], response_model=LacunesResponse, summary="De kaart van kennislacunes",
             description="Knelpunten uit de regionale plannen waarvoor de gepubliceerde kennisbank geen passende "
                         "praktijk, advies of bouwsteen heeft, gegroepeerd op betekenis over de regio's heen. "
                         "Zwaarste lacune eerst. Filters: thema, branche, regio (ids uit de taxonomie).")

@@ -49,6 +49,8 @@ def test_api_filters_and_rejects_unknown_values(client, api_map):
     assert {g["id"] for g in r["gaps"]} == {g["id"] for g in api_map["gaps"] if region in g["regions"]}
     bad = client.get("/api/lacunes", params={"thema": "bestaat-niet"})
     assert bad.status_code == 422 and "Onbekende filterwaarde" in bad.json()["detail"]
+    spec = client.get("/openapi.json").json()
+    assert "/api/lacunes" in spec["paths"] and "LacunesResponse" in spec["components"]["schemas"]
 
 
 def test_the_page_shows_every_gap_the_table_in_words_and_filters(client, api_map):
