@@ -43,7 +43,7 @@ def _violations(axe, page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_public_page_has_no_wcag_a_or_aa_violations(name, page, axe):
+def test_public_page_has_no_wcag_a_or_aa_violations(name, page, axe, screenshots):
     if name in KNOWN:
         pytest.xfail(KNOWN[name])
     url = PAGES[name]
@@ -52,6 +52,8 @@ def test_public_page_has_no_wcag_a_or_aa_violations(name, page, axe):
         url = page.locator("main a[href^='/bronnen/']").first.get_attribute("href")
     response = page.goto(url)
     assert response is not None and response.status == 200, (url, response and response.status)
+    if name in ("kennislacunes", "rapport-regio"):
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     found = _violations(axe, page)
     assert not found, f"{url}:\n" + "\n".join(found)
 
