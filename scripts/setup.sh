@@ -29,3 +29,14 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
     echo "Waarschuwing: installeer Chromium (apt-get install chromium) voor de browsertests." >&2
   fi
 fi
+# Pango for the PDF of the plan report (WeasyPrint). Without it the report is still printable
+# from the browser; the PDF button says why it is missing.
+if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Praktijkwijzer: Pango installeren voor de PDF van het planrapport ..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+      >/dev/null) || echo "Waarschuwing: Pango kon niet worden geïnstalleerd; het rapport is dan alleen via de browser als PDF op te slaan." >&2
+  else
+    echo "Waarschuwing: installeer Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0) voor de PDF van het planrapport." >&2
+  fi
+fi

@@ -12,7 +12,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from search import bench_decision, bench_plans
+from search import bench_decision, bench_plans, gap_clustering
 from search.benchdata import BENCH_DIR, load_devset, metrics, percentiles, resolve  # noqa: F401 (re-exported)
 
 
@@ -105,6 +105,7 @@ def collect(conn, index_root: Path, *, model: str | None = None, skip_scale: boo
         report["plans"] = bench_plans.run(conn, searcher)
     if (BENCH_DIR / "negatives.yaml").exists() and (BENCH_DIR / "holdout.yaml").exists():
         report["decision"] = bench_decision.run(conn, searcher)
+        report["gap_clustering"] = gap_clustering.bench(searcher)
     if not skip_scale:
         report["scale"] = scale_run(encoder.dim)
     return report
@@ -150,6 +151,8 @@ def _print(con, r: dict) -> None:
     if r.get("decision"):
         for line in bench_decision.lines(r["decision"]):
             con.print(line)
+    for line in gap_clustering.lines(r["gap_clustering"]) if r.get("gap_clustering") else []:
+        con.print(line)
     for s in r.get("scale", []):
         con.print(f"Schaal {s['vectors']:>7} vectoren: exact p50 {s['exact']['p50_ms']} / p95 {s['exact']['p95_ms']} ms; "
                   f"HNSW p50 {s['hnsw']['p50_ms']} / p95 {s['hnsw']['p95_ms']} ms; ANN recall@10 {s['ann_recall@10']}; "

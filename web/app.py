@@ -26,7 +26,7 @@ from web.budget import match_budget
 from web.forwarded import trusted_proxies
 from web.messages import STATUS_TEXT, error_body
 from web.middleware import BodyLimit, SecurityHeaders
-from web.routes import api, docs, pages, plans, regions
+from web.routes import api, docs, gaps, pages, plans, regions, report
 from web.routes.beheer import entries, imports, login, users
 from web.services import ServiceUnavailable, Services
 from web.templating import STATIC_DIR, templates
@@ -59,7 +59,7 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
     trusted_proxies()                             # a wrong PRAKTIJKWIJZER_TRUSTED_PROXIES fails at start
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    for module in (pages, regions, plans, api, login, entries, imports, users):
+    for module in (pages, regions, plans, api, login, entries, imports, users, gaps, report):
         app.include_router(module.router)
     docs.install(app)
 

@@ -28,6 +28,7 @@ env.lstrip_blocks = True
 
 # Main navigation; the curation pages add their item through the `nav_extra` block of base.html.
 NAV = [("/", "Zoeken", "zoeken"), ("/regios", "Regio's", "regios"), ("/plan-toetsen", "Plan toetsen", "plan"),
+       ("/kennislacunes", "Kennislacunes", "lacunes"),
        ("/bronnen", "Bronnen", "bronnen"), ("/over", "Over", "over")]
 
 

@@ -8,6 +8,7 @@ messages are Dutch.
     plans.py      plan add/match/list/knelpunt, regions [similar]
     serve.py      serve (the web application)
     curation.py   users, export, import-backup
+    gaps.py       lacunes (the knowledge-gap map)
     common.py     the database location, errors (CliError), option checks, output helpers
 """
 from __future__ import annotations
@@ -17,14 +18,14 @@ import os
 import sys
 import traceback
 
-from web.cli import bench_load, curation, entries, imports, nl_argparse, plans, search, serve
+from web.cli import bench_load, curation, entries, gaps, imports, nl_argparse, plans, search, serve
 from web.cli.common import CliError, report, unexpected
 
 EPILOG = ("De database staat in var/praktijkwijzer.db in de map van Praktijkwijzer (niet in de map waar u de "
           "opdracht geeft), of waar --db of de omgevingsvariabele PRAKTIJKWIJZER_DB naar wijst. Alleen ingest, "
           "serve en import-backup maken een nieuwe database aan. Indexen staan ernaast en worden altijd uit de "
           "database opgebouwd.")
-COMMANDS = (entries, imports, search, plans, serve, curation, bench_load)
+COMMANDS = (entries, imports, search, plans, serve, curation, gaps, bench_load)
 
 
 def build_parser() -> argparse.ArgumentParser:

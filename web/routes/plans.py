@@ -13,6 +13,7 @@ are classified with the encoder's sentence embeddings.
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -54,8 +55,18 @@ def _plan_result(request: Request, services, conn, registry, plan, region: str |
         "plan": plan, "match": view, "groups": group_by_bottleneck(view, registry),
         "similar": [similar_dict(s) for s in similar_to_plan(services, conn, plan)], "region": region,
         "rows": [(b.text, b.weight) for b in plan.bottlenecks],
-        "mailto": gap_mailto(gaps) if gaps else None}
+        "mailto": gap_mailto(gaps) if gaps else None, "report_url": _report_url(plan, region)}
     return render(request, "plan.html", ctx, status)
+
+
+MAX_REPORT_URL = 8000     # longer links are cut by browsers and proxies: then the report is not offered
+
+
+def _report_url(plan, region: str | None) -> str | None:
+    """The print-ready report of this plan check (web.routes.report), as a GET link."""
+    params = [p for b in plan.bottlenecks for p in (("knelpunt", b.text), ("gewicht", f"{b.weight:g}"))]
+    url = "/plan-toetsen/rapport?" + urlencode(params + ([("regio", region)] if region else []))
+    return url if len(url) <= MAX_REPORT_URL else None
 
 
 def _typed_error(texts: list[str], weights_raw: list[str]) -> tuple[list[float], str | None]:

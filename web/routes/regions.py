@@ -22,6 +22,7 @@ from kb.region_rows import region_rows
 from kb.regions import AmbiguousRegion, RegionError, employers_by_region, region_info, region_label, resolve_region
 from web.deps import ConnDep, RegistryDep, ServicesDep
 from web.errors import html_error
+from web.lacunes import region_lacunes
 from web.matching import group_by_bottleneck, match, similar
 from web.present import gap_mailto
 from web.serialize import MATCH_COLUMNS, SIMILAR_COLUMNS, match_response, match_rows, similar_dict, similar_rows
@@ -84,4 +85,5 @@ def regio_page(request: Request, region: str, services: ServicesDep, conn: ConnD
                similar=[similar_dict(s) for s in sim["similar"]],
                without_plan=[names.get(r, r) for r in sim["without_plan"]],
                mailto=gap_mailto(gaps) if gaps else None)
+    ctx["lacunes"] = region_lacunes(services, conn, rid)
     return render(request, "regio.html", ctx)

@@ -70,7 +70,7 @@ def items(request: Request, user: CuratorDep, conn: ConnDep, status: str | None 
 
 @router.get("/items/nieuw", response_class=HTMLResponse, name="beheer_nieuw")
 def nieuw(request: Request, user: CuratorDep, conn: ConnDep):
-    return render(request, "beheer/nieuw.html", {"values": dict(NEW_ENTRY), "choices": form_choices(conn),
+    return render(request, "beheer/nieuw.html", {"values": NEW_ENTRY | form_values(request.query_params), "choices": form_choices(conn),
                                                  "errors": {}})
 
 
