@@ -15,6 +15,7 @@ explanations: search/explain.py; filters and masks: search/selection.py.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,51 @@ class SearchPage:
                 "context": [r.to_dict() for r in self.context]}
 
 
+BACKGROUND_CHARS = 1000  # text per model call for background work (~0.2 s on one core of this machine)
+
+
+def _portions(texts: list[str], chars: int) -> list[list[str]]:
+    """`texts` in consecutive portions of about `chars` characters (at least one text each)."""
+    out: list[list[str]] = []
+    size = chars
+    for t in texts:
+        if size + len(t) > chars and (not out or out[-1]):
+            out.append([])
+            size = 0
+        out[-1].append(t)
+        size += len(t)
+    return out
+
+
+class ModelGate:
+    """One encoder call at a time, with a visitor's question first: a waiting `urgent` caller
+    (a search) goes before any waiting background call (the next bottleneck of a plan), so a
+    search waits for at most one background text instead of a whole plan (threading.Lock is
+    not fair: the plan's thread would mostly take it straight back)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._busy = False
+        self._urgent = 0
+
+    @contextmanager
+    def hold(self, *, urgent: bool = True):
+        with self._cond:
+            self._urgent += urgent
+            try:
+                while self._busy or (not urgent and self._urgent):
+                    self._cond.wait()
+            finally:
+                self._urgent -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 @dataclass
 class Searcher:
     conn: sqlite3.Connection
@@ -121,7 +167,7 @@ class Searcher:
         # One query at a time per thread: FAISS's OpenMP threads only add overhead here
         # (measured: plan matching 4x slower with 2 threads on a busy 2-core machine).
         faiss.omp_set_num_threads(1)
-        self._encode_lock = threading.Lock()
+        self._model = ModelGate()
         self._analyse_lock = threading.Lock()   # spaCy (lemmas for the query's themes) is not thread-safe
         self._vectors = LRU(512)          # query text -> vector
         self._queries = LRU(512)          # query text -> analysed Query
@@ -158,18 +204,20 @@ class Searcher:
 
     # ------------------------------------------------------------ encoding and caches
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Vectors of `texts` (one encoder call for those not cached)."""
+    def encode_queries(self, texts: list[str], *, background: bool = False) -> np.ndarray:
+        """Vectors of `texts` (one encoder call for those not cached). The model encodes one call
+        at a time; `background` work (a plan's bottlenecks, a gap map) is encoded in portions of
+        about BACKGROUND_CHARS characters and lets a waiting visitor's question go first between its calls."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            with self._encode_lock:
-                vecs = np.asarray(self.encoder.encode_queries(missing), dtype=np.float32)
-            for t, v in zip(missing, vecs):
+        for part in (_portions(missing, BACKGROUND_CHARS) if background else [missing] if missing else []):
+            with self._model.hold(urgent=not background):
+                vecs = np.asarray(self.encoder.encode_queries(part), dtype=np.float32)
+            for t, v in zip(part, vecs):
                 v.setflags(write=False)
                 self._vectors.put(t, v)
         out = [self._vectors.get(t) for t in texts]
         if any(v is None for v in out):            # evicted meanwhile by other threads: encode again
-            with self._encode_lock:
+            with self._model.hold(urgent=not background):
                 return np.asarray(self.encoder.encode_queries(list(texts)), dtype=np.float32)
         return np.stack(out) if out else np.zeros((0, self.index.vectors.shape[1]), dtype=np.float32)
 
@@ -291,7 +339,7 @@ class Searcher:
             except QueryError as err:
                 checked.append(err)
         texts = [q for q in checked if isinstance(q, str)]
-        vecs = self.encode_queries(texts) if texts and mode != "lexical" else None
+        vecs = self.encode_queries(texts, background=len(texts) > 1) if texts and mode != "lexical" else None
         out: list[Ranking | QueryError] = []
         i = 0
         for q in checked:

@@ -254,9 +254,9 @@ def gap_map(searcher: Searcher, conn: sqlite3.Connection, *, match: Callable[[Pl
                 branche_counts={k: dict(v) for k, v in branche_counts.items()})
     if not members:
         return gm
-    clustering = clustering or clustering_for(searcher.encode_queries, searcher.encoder.model_id)
+    clustering = clustering or clustering_for(lambda t: searcher.encode_queries(t, background=True), searcher.encoder.model_id)
     gm.clustering = clustering
-    labels, dist = clustering.cluster(searcher.encode_queries([b.text for b in members]))
+    labels, dist = clustering.cluster(searcher.encode_queries([b.text for b in members], background=True))
     branche_order = list(registry.labels("branche"))
     gaps = []
     for lab in sorted(set(labels.tolist())):

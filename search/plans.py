@@ -37,7 +37,7 @@ class Profile:
 
 def _encode(searcher: Searcher, texts: tuple[str, ...]) -> np.ndarray:
     """Bottleneck vectors (the Searcher caches them: region profiles are compared many times)."""
-    return searcher.encode_queries(list(texts))
+    return searcher.encode_queries(list(texts), background=True)
 
 
 def profile(searcher: Searcher, plan: Plan) -> Profile:

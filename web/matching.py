@@ -34,7 +34,7 @@ def _encode_in_steps(searcher, plan: Plan) -> None:
             pass
     texts = list(dict.fromkeys(texts))
     for i in range(0, len(texts), ENCODE_STEP):
-        searcher.encode_queries(texts[i:i + ENCODE_STEP])
+        searcher.encode_queries(texts[i:i + ENCODE_STEP], background=True)
 
 
 def _plan_key(plan: Plan) -> tuple:
