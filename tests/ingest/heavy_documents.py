@@ -5,32 +5,15 @@ import io
 import zipfile
 import zlib
 
+from tests.ingest.pdf_fixture import one_page_pdf
+
 
 def heavy_pdf(lines: int = 48_000) -> bytes:
     """A one-page PDF of about 6 KB whose compressed content stream (1.9 MB unpacked, under the
     reader's caps on content size) draws `lines` lines of text: some 1.4 million characters,
     each of which pdfplumber turns into an object before any page-level cap can apply."""
     ops = b"BT /F1 1 Tf 1 TL 10 780 Td " + b"(Er is een tekort aan personeel) Tj T* " * lines + b"ET"
-    stream = zlib.compress(ops, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return one_page_pdf(zlib.compress(ops, 9), flate=True)
 
 
 def many_paragraphs_docx(paragraphs: int = 19_000, text: str = "Tekort aan personeel in de zorg. ") -> bytes:

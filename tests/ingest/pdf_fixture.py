@@ -9,13 +9,19 @@ def minimal_pdf(text: str | list[str]) -> bytes:
         safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         ops.append(f"({safe}) Tj T*")
     ops.append("ET")
-    stream = " ".join(ops).encode("cp1252")
+    return one_page_pdf(" ".join(ops).encode("cp1252"))
+
+
+def one_page_pdf(stream: bytes, *, flate: bool = False) -> bytes:
+    """A one-page PDF around a content stream (Helvetica as /F1); `flate`: the stream is
+    zlib-compressed."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if flate else b"") + stream
+        + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
