@@ -310,8 +310,10 @@ class Searcher:
         """Attach the calibrated match decision (search/decision.py) to every candidate of an
         unfiltered ranking: the gate and each candidate's confidence and match."""
         model = self.match_model
-        if ranking.mode != "hybrid" or model is None or not self.mechanisms.decision or not ranking.candidates:
+        if ranking.mode != "hybrid" or model is None or not self.mechanisms.decision:
             return ranking
+        if not ranking.candidates:             # nothing to weigh: a decided "nothing matches"
+            return replace(ranking, decided=True, answerable=0.0, by_id={})
         d = model.decide(signals(ranking.candidates, ranking.query, ranking.stats, self.words))
         cands = tuple(replace(c, confidence=round(float(p), 4), match=label)
                       for c, p, label in zip(ranking.candidates, d.confidence, d.labels))

@@ -68,10 +68,7 @@ def find_outcome(searcher, query: str, fp: FilterParams, *, filters=None, offset
     fc = facets([searcher.entries[i] for i in page.ids if i in searcher.entries], registry, fp) \
         if registry is not None else []
     pq = page.query
-    # No candidate at all (e.g. filters nothing passes) leaves the engine's page undecided; with
-    # a fitted model that is still a decided "nothing matches", not "no model".
-    decided = page.decided or (not page.ids and not page.nearest and searcher.match_model is not None
-                               and searcher.mechanisms.decision)
+    decided = page.decided
     return SearchOutcome(
         query=pq.text, filters=fp, results=page.results, total=page.total, offset=offset, limit=limit, facets=fc,
         nearest=page.nearest, context=page.context, decided=decided, alles=alles,

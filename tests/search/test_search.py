@@ -184,3 +184,11 @@ def test_searches_from_many_threads_equal_searches_one_at_a_time(searcher):
         assert exact(a) == exact(b), job
         assert floats(a) == pytest.approx(floats(b), abs=1e-3), job
     assert [[r.id for r in rs] for rs in batch] == [[r.id for r in searcher.search(q, k=5)] for q, _, _ in jobs[:6]]
+
+
+def test_no_candidate_at_all_is_a_decided_nothing_matches(searcher):
+    # no entry has status 'concept' in the bundled knowledge base: the ranking is empty, and
+    # with a fitted model that is "nothing matches", not "no model" (which would show everything)
+    assert not any(e.status == "concept" for e in searcher.entries.values())
+    page = searcher.find("te weinig stageplekken in de wijkverpleging", filters=Filters(status="concept"))
+    assert page.decided and page.total == 0 and page.results == [] and page.nearest == []
