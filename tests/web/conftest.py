@@ -4,12 +4,11 @@ headless Chromium for the end-to-end tests."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.web.live import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,31 +46,12 @@ def writable_app(kb_copy, index_root, tmp_path, encoder, parse_pool):
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(web_app):
     """The session app served by uvicorn on a free localhost port, in a background thread, with
     the settings of `praktijkwijzer serve` (web.server)."""
-    import uvicorn
-
-    from web.server import config
-    port = _free_port()
-    server = uvicorn.Server(config(web_app, "127.0.0.1", port))
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("De testserver (uvicorn) startte niet binnen 30 seconden.")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(web_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,12 @@ publishes; the public finds it. No script errors or CSP violations on the way.""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 
 from kb.db import connect
 from kb.users import create_user
+from tests.web.live import served as serve_app
 
 PW = {"anouk": "Eerste-curator-2025!", "bram": "Tweede-curator-2025!"}
 TITLE = "Leerwerkplaats voor statushouders in Zeeland"
@@ -20,16 +18,8 @@ BODY = ("Statushouders werken drie dagen per week op een afdeling van een verple
         "bij het ROC. Een taalcoach begeleidt hen op de werkvloer.")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(kb_copy, index_root, tmp_path, encoder):
-    import uvicorn
-
     from web.app import create_app
     conn = connect(kb_copy)
     for name, pw in PW.items():
@@ -39,18 +29,8 @@ def served(kb_copy, index_root, tmp_path, encoder):
     shutil.copytree(index_root, index)
     app = create_app(kb_copy, index)
     app.state.services.searcher()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, name="uvicorn-review", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("De testserver (uvicorn) startte niet binnen 30 seconden.")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app, name="uvicorn-review") as base:
+        yield base
 
 
 def curator_page(browser, base: str, name: str):
