@@ -247,6 +247,17 @@ def read_pointer(root: Path) -> str | None:
     return name if GENERATION.match(name) else None
 
 
+def pointer_stamp(root: Path) -> tuple[int, int, int] | None:
+    """A cheap fingerprint of CURRENT (inode, modification time, size), None if absent. Every
+    `set_pointer` replaces the file, so the stamp changes whenever a writer (another process too)
+    makes a generation live: readers compare stamps instead of reading the file on every request."""
+    try:
+        st = os.stat(Path(root) / POINTER)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def live_generation(root: Path) -> str | None:
     """The generation readers use: CURRENT if it names a complete generation, else the newest
     complete one (CURRENT lost or damaged), else None."""

@@ -39,7 +39,8 @@ import numpy as np
 from index.analysis import analyze
 from index.generations import (IndexBusy, IndexUnavailable, IndexWriteError, Recovery,  # noqa: F401 (re-exported)
                                collect_garbage, complete_generations, fsync_dir, generations, live_generation,
-                               new_generation_name, read_pointer, recover, set_pointer, write_failure, writer_lock)
+                               new_generation_name, pointer_stamp, read_pointer, recover, set_pointer, write_failure,
+                               writer_lock)
 from kb.db import db_path
 from kb.registry import load_registry
 from kb.entries import entry_text, list_entries

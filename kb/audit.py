@@ -20,6 +20,13 @@ def audit(conn: sqlite3.Connection, actor: str, action: str, entity: str,
     )
 
 
+def last_change(conn: sqlite3.Connection) -> int:
+    """The id of the newest audit event (0 when there is none): it grows with every change to an
+    entry, plan or proposal, whichever process made it, so a reader that remembers it can tell
+    cheaply whether the knowledge base changed since."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM audit_events").fetchone()[0]
+
+
 def audit_events(conn: sqlite3.Connection, entity_id: str | None = None, limit: int = 100, *,
                  exclude_actors: tuple[str, ...] = ()) -> list[dict]:
     """Audit events, newest first (of one entity, or all), each with its details decoded."""

@@ -122,6 +122,11 @@ def entry_ids(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT id FROM entries ORDER BY id")]
 
 
+def entry_statuses(conn: sqlite3.Connection) -> dict[str, str]:
+    """entry id -> its current workflow status."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, status FROM entries")}
+
+
 def entry_text(e: Entry) -> str:
     """The text that represents a whole entry (title, summary, body)."""
     parts = [e.title]

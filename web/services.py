@@ -25,6 +25,18 @@ own (`heavy()`: HEAVY_WORKERS threads, at most HEAVY_QUEUE requests waiting, els
 cannot take every request thread; the waiting requests keep their thread blocked, which the
 queue bound keeps small.
 
+Several server processes (`praktijkwijzer serve --werkers N`, web.workers) each have their own
+Services and Searcher. `searcher()` therefore follows what other processes (and CLI commands)
+did, at the cost of one stat() and one indexed SQL read per call:
+
+* another process made a new index generation live (CURRENT changed, index.store.pointer_stamp):
+  it is loaded in a background thread and swapped in like a refresh; requests meanwhile keep the
+  Searcher they have (a generation that cannot be loaded, e.g. because the database moved on
+  again, is retried after FOLLOW_RETRY seconds or when CURRENT changes again);
+* the knowledge base changed (kb.audit.last_change grew): entries whose status is no longer
+  `gepubliceerd` leave this process's public results at once, as `set_live_status` does for the
+  process that made the change, before any new generation exists.
+
 `locked()`: search.engine.Searcher is safe to share between threads (thread-safe LRU caches,
 encoding serialised inside), so there is no global search lock: SEARCHER_THREAD_SAFE = True
 and `locked()` only hands out the live Searcher. Setting it to False brings back one search at
@@ -32,10 +44,12 @@ a time per Searcher (the measurement with the mechanism off: README, "Belasting"
 """
 from __future__ import annotations
 
+import logging
 import os
 import queue as queue_mod
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
@@ -44,8 +58,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from index.encoder import load_encoder
-from index.store import IndexMismatch, db_checksum, load, sync
+from index.store import IndexMismatch, IndexUnavailable, db_checksum, load, pointer_stamp, read_current, sync
+from kb.audit import last_change
 from kb.db import connect
+from kb.entries import entry_statuses
 from kb.registry import Registry, load_registry
 from search.duplicates import finder_for
 from search.engine import Searcher
@@ -56,6 +72,11 @@ QUERY_BATCHING = os.environ.get("PRAKTIJKWIJZER_BATCH", "1") != "0"   # 0: every
 HEAVY_WORKERS = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_WORKERS", "1"))  # threads for plan matching, uploads
 HEAVY_QUEUE = 8                  # requests that may wait for them; more get 503 + Retry-After
 HEAVY_RETRY_AFTER = 30           # seconds suggested to a request that found the queue full
+HEAVY_NICE = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_NICE", "10"))    # 0: heavy work at searches' priority
+FOLLOW_RETRY = 5.0               # seconds before a generation that could not be loaded is tried again
+PUBLIC = "gepubliceerd"
+
+log = logging.getLogger(__name__)
 
 
 class ServiceUnavailable(RuntimeError):
@@ -71,6 +92,21 @@ class Busy(ServiceUnavailable):
         super().__init__("Het is op dit moment erg druk: er wachten al veel plannen op verwerking. Probeer het over "
                          f"{retry_after} seconden opnieuw; er is niets opgeslagen.")
         self.retry_after = retry_after
+
+
+def lower_thread_priority(steps: int) -> None:
+    """Make the calling thread `steps` nice levels kinder to the rest (Linux schedules threads
+    one by one, so this is per thread). The operating system then gives a core to a search,
+    in this or another server process, before it gives it to heavy work: with two worker
+    processes on two cores, two plan matches would otherwise take both cores from searches.
+    Lowering one's own priority needs no privileges; where it is not possible, nothing changes."""
+    if steps <= 0:
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + steps))
+    except (AttributeError, OSError):
+        pass
 
 
 class HeavyPool:
@@ -95,6 +131,7 @@ class HeavyPool:
 
     def _work(self) -> None:
         self._local.inside = True
+        lower_thread_priority(HEAVY_NICE)
         while True:
             fn, fut = self._tasks.get()
             if fut.set_running_or_notify_cancel():
@@ -197,6 +234,11 @@ class Services:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     generation: int = field(default=0, init=False)
     heavy_pool: HeavyPool = field(default_factory=HeavyPool, init=False, repr=False)
+    followed: int = field(default=0, init=False)            # generations picked up from other processes
+    _seen_pointer: Any = field(default=None, init=False, repr=False)     # CURRENT's stamp the live Searcher reflects
+    _seen_change: int = field(default=-1, init=False, repr=False)        # last audit event applied to it
+    _failed: tuple = field(default=(None, 0.0), init=False, repr=False)  # (stamp, when) of a failed reload
+    _follow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     query_batcher: QueryBatcher = field(default_factory=QueryBatcher, init=False, repr=False)
 
     def __post_init__(self):
@@ -235,29 +277,95 @@ class Services:
         return searcher
 
     def searcher(self):
-        """The live Searcher; loaded on first use. Raises ServiceUnavailable (Dutch)."""
-        s = self._searcher
-        if s is not None:
-            return s
-        with self._refresh_lock:
-            if self._searcher is None:
-                try:
-                    s = self._build_searcher(connect(self.db_path))
-                except IndexMismatch as err:
-                    raise ServiceUnavailable(
-                        "De zoekfunctie is tijdelijk niet beschikbaar: de zoekindex past niet bij de "
-                        f"kennisbank. De beheerder kan dit oplossen met 'praktijkwijzer reindex'. ({err})") from err
-                self._install(s)
+        """The live Searcher; loaded on first use, then following what other processes change
+        (see the module docstring). Raises ServiceUnavailable (Dutch)."""
+        if self._searcher is None:
+            with self._refresh_lock:
+                if self._searcher is None:
+                    conn = connect(self.db_path)
+                    stamp, change = pointer_stamp(self.index_root), last_change(conn)
+                    try:
+                        s = self._build_searcher(conn)
+                    except IndexMismatch as err:
+                        conn.close()
+                        raise ServiceUnavailable(
+                            "De zoekfunctie is tijdelijk niet beschikbaar: de zoekindex past niet bij de "
+                            f"kennisbank. De beheerder kan dit oplossen met 'praktijkwijzer reindex'. ({err})") from err
+                    s.warm_up()                   # the first visitor does not wait for it
+                    self._install(s, stamp, change)
             return self._searcher
+        self._follow()
+        return self._searcher
 
-    def _install(self, searcher) -> None:
+    def _install(self, searcher, stamp=None, change: int = -1) -> None:
+        """Make `searcher` live. `stamp`: CURRENT's stamp read before its index was loaded;
+        `change`: the last audit event read before its entries were."""
         with self._swap_lock:
             self.generation += 1
             searcher._web_lock = threading.Lock()     # travels with the Searcher it guards
             searcher._web_generation = self.generation
             self._searcher = searcher
+            self._seen_pointer = stamp
+            self._seen_change = change
         with self._cache_lock:
             self._cache.clear()
+
+    # ------------------------------------------------------------ following other processes
+
+    def _follow(self) -> None:
+        live = self._searcher
+        stamp = pointer_stamp(self.index_root)
+        if stamp != self._seen_pointer:
+            name = read_current(self.index_root)
+            if name is None or name == live.index.generation:
+                self._seen_pointer = stamp          # nothing new to load (or nothing loadable)
+            elif self._failed[0] != stamp or time.monotonic() >= self._failed[1] + FOLLOW_RETRY:
+                self._reload_in_background()
+        change = last_change(self.conn())
+        if change != self._seen_change:
+            self._withdraw_unpublished(live, change)
+
+    def _withdraw_unpublished(self, live, change: int) -> None:
+        """Entries that another process moved out of `gepubliceerd` leave public results now."""
+        with self._follow_lock:
+            if change == self._seen_change or live is not self._searcher:
+                return
+            statuses = entry_statuses(self.conn())      # read after `change`: nothing is missed
+            for entry_id, status in statuses.items():
+                e = live.entries.get(entry_id)
+                if e is not None and status != PUBLIC and e.status != status:
+                    self.set_live_status(entry_id, status)
+            if live is self._searcher:
+                self._seen_change = change
+
+    def _reload_in_background(self) -> None:
+        """Load the generation another process made live, in a thread of its own, and swap it in.
+        Nothing to do when a refresh or reload already runs (it installs the newest one)."""
+        if not self._refresh_lock.acquire(blocking=False):
+            return
+
+        def reload():
+            stamp = pointer_stamp(self.index_root)
+            if read_current(self.index_root) == self._searcher.index.generation:
+                self._seen_pointer = stamp          # a reload that just finished loaded it already
+                self._refresh_lock.release()
+                return
+            try:
+                conn = connect(self.db_path)
+                change = last_change(conn)
+                try:
+                    searcher = self._build_searcher(conn)
+                except BaseException:
+                    conn.close()
+                    raise
+                self._install(searcher, stamp, change)
+                self.followed += 1
+            except (IndexUnavailable, OSError, sqlite3.Error) as err:   # IndexMismatch too: try again later
+                self._failed = (stamp, time.monotonic())
+                log.warning("the index generation of another process could not be loaded yet: %s", err)
+            finally:
+                self._refresh_lock.release()
+        threading.Thread(target=reload, name="praktijkwijzer-volgen", daemon=True).start()
 
     def set_live_status(self, entry_id: str, status: str) -> None:
         """Apply a status change to the live Searcher at once, so an archived or withdrawn entry
@@ -302,7 +410,9 @@ class Services:
             last_error: Exception | None = None
             for _ in range(5):
                 conn = connect(self.db_path)
+                change = last_change(conn)
                 _, changes = sync(conn, self.encoder(), self.index_root, progress=progress)
+                stamp = pointer_stamp(self.index_root)
                 for k in total:
                     total[k] += [x for x in changes.get(k, []) if x not in total[k]]
                 try:
@@ -315,7 +425,7 @@ class Services:
                     last_error = IndexMismatch("De kennisbank veranderde tijdens het bijwerken.")
                     conn.close()
                     continue
-                self._install(searcher)
+                self._install(searcher, stamp, change)
                 return total
             raise ServiceUnavailable(f"De zoekindex kon niet worden bijgewerkt: {last_error}")
 

@@ -68,6 +68,51 @@ def prepare(args, con) -> bool:
     return True
 
 
+def _running(args, con, workers: int = 1) -> None:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    processes = f" met {workers} werkprocessen" if workers > 1 else ""
+    con.print(f"Praktijkwijzer draait{processes} op [bold]http://{host}:{args.port}[/] "
+              f"(API: http://{host}:{args.port}/docs). Stoppen: Ctrl+C.")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        con.print("[yellow]Let op:[/] de webapplicatie is nu ook vanaf andere computers bereikbaar.")
+    sys.stdout.flush()
+
+
+def _prepare_in_child(args) -> None:
+    from kb.db import SchemaTooNew
+    con = console()
+    try:
+        ok = prepare(args, con)
+    except SchemaTooNew as err:
+        con.print(f"[bold red]Fout:[/] {err}")
+        ok = False
+    sys.stdout.flush()
+    sys.exit(0 if ok else EXIT_FAILED)
+
+
+def _serve_workers(args, con, workers: int) -> int:
+    """Serve with `workers` processes on one socket (web.workers)."""
+    from web.workers import bind, serve_workers
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as err:
+        con.print(f"[bold red]Fout:[/] poort {args.port} op {args.host} kan niet worden gebruikt ({err.strerror or err}). "
+                  "Kies een andere poort met --port.")
+        return EXIT_FAILED
+    con.print(f"Zoekfunctie starten in {workers} werkprocessen (elk laadt het taalmodel) ...")
+    sys.stdout.flush()
+    try:
+        ok = serve_workers(sock, workers, db=str(db_location(args)), model=getattr(args, "model", None),
+                           access_log=args.log, graceful_seconds=args.stoptijd,
+                           on_ready=lambda: _running(args, con, workers),
+                           say=lambda text: (con.print(text), sys.stdout.flush()))
+    finally:
+        sock.close()
+    con.print("Praktijkwijzer is gestopt." if ok else "Praktijkwijzer is gestopt: een werkproces kon niet starten.")
+    sys.stdout.flush()
+    return 0 if ok else EXIT_FAILED
+
+
 def _recovered(recovery) -> str:
     parts = []
     if recovery.removed:
@@ -92,9 +137,9 @@ def _port_free(host: str, port: int) -> bool:
 
 def cmd_serve(args) -> int:
     from kb.db import SchemaTooNew
-    from web.app import create_app
     from web.forwarded import trusted_proxies
     from web.server import apply_serving_threads, run, serving_threads
+    from web.workers import worker_count
     con = console()
     if not 0 <= args.stoptijd <= 3600:
         con.print("[bold red]Fout:[/] --stoptijd moet tussen 0 en 3600 seconden liggen.")
@@ -102,6 +147,7 @@ def cmd_serve(args) -> int:
     try:
         trusted_proxies()
         serving_threads()
+        workers = worker_count(args.werkers)
     except ValueError as err:           # ProxySettingError too
         con.print(f"[bold red]Fout:[/] {err}")
         return EXIT_INVALID
@@ -112,24 +158,30 @@ def cmd_serve(args) -> int:
         con.print(f"[bold red]Fout:[/] poort {args.port} op {args.host} is al in gebruik (draait Praktijkwijzer al?). "
                   "Kies een andere poort met --port, bijvoorbeeld --port 8001.")
         return EXIT_FAILED
+    if workers > 1:
+        # prepared in a process of its own: the model it may load is not kept in this one,
+        # which only supervises the workers
+        import multiprocessing
+        child = multiprocessing.get_context("spawn").Process(target=_prepare_in_child, args=(args,))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            return EXIT_FAILED
+        return _serve_workers(args, con, workers)
     try:
         if not prepare(args, con):
             return EXIT_FAILED
     except SchemaTooNew as err:
         con.print(f"[bold red]Fout:[/] {err}")
         return EXIT_FAILED
+    from web.app import create_app
     app = create_app(db_location(args), None, model=getattr(args, "model", None))
     with progress() as bar:
         task = bar.add_task("Zoekfunctie starten", total=1)
         app.state.services.searcher()            # load now, so the first visitor does not wait
         bar.update(task, completed=1)
     apply_serving_threads()
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    con.print(f"Praktijkwijzer draait op [bold]http://{host}:{args.port}[/] (API: http://{host}:{args.port}/docs). "
-              "Stoppen: Ctrl+C.")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        con.print("[yellow]Let op:[/] de webapplicatie is nu ook vanaf andere computers bereikbaar.")
-    sys.stdout.flush()
+    _running(args, con)
     run(app, args.host, args.port, access_log=args.log, graceful_seconds=args.stoptijd)
     con.print("Praktijkwijzer is gestopt.")
     sys.stdout.flush()
@@ -148,6 +200,10 @@ def register(sub) -> None:
     s.add_argument("--port", type=int, default=8000, help="poort (standaard 8000)")
     s.add_argument("--model", help="map van een ander sentence-transformers-model")
     s.add_argument("--log", action="store_true", help="elke aanvraag in de terminal tonen")
+    s.add_argument("--werkers", type=int, metavar="AANTAL",
+                   help="aantal serverprocessen (standaard één per processorkern, hoogstens 4, minder bij weinig "
+                        "geheugen; ook via PRAKTIJKWIJZER_WORKERS). Meer processen beantwoorden meer bezoekers tegelijk; "
+                        "elk laadt het taalmodel (ongeveer 1 GB)")
     s.add_argument("--stoptijd", type=int, default=10, metavar="SECONDEN",
                    help="bij stoppen (Ctrl+C, SIGTERM) krijgen lopende aanvragen zo lang om af te ronden (standaard 10)")
     s.set_defaults(func=cmd_serve)

@@ -1,0 +1,94 @@
+"""Worker processes follow each other (web.services, `praktijkwijzer serve --werkers N`).
+
+Two Services objects on one database file and one index directory are what two worker
+processes have: each its own Searcher, caches and generation counter. A change made through one
+of them (or by a CLI command) must reach the other: a withdrawn entry at once, a new index
+generation within moments, loaded in the background while searches go on."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+from kb.curation import set_status
+from kb.entries import get_entry, save_entry
+from web.services import Services
+
+ENTRY = "carriereswitchers-van-pluryn"
+QUESTION = "Pluryn carrièreswitchers omscholing zij-instromers"
+RARE = "kangoeroeroute"          # a word no entry has: only a new generation can find it
+
+
+def found(services: Services, q: str = QUESTION) -> list[str]:
+    return [r.id for r in services.searcher().find(q, alles=True, k=20).results]
+
+
+def wait_for(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the other worker did not follow in time"
+        time.sleep(0.05)
+
+
+def test_a_worker_follows_withdrawals_at_once_and_new_generations_in_the_background(kb_copy, index_root, tmp_path,
+                                                                                    encoder):
+    root = tmp_path / "index"
+    shutil.copytree(index_root, root)
+    a, b = Services(kb_copy, root), Services(kb_copy, root)
+    assert ENTRY in found(a) and ENTRY in found(b)
+    old = b.searcher()
+
+    # withdrawn through A (as the curation route does): B's next search no longer shows it,
+    # before any new generation exists
+    set_status(a.conn(), ENTRY, "gearchiveerd", actor="test")
+    a.set_live_status(ENTRY, "gearchiveerd")
+    assert ENTRY not in found(b)
+    assert b.searcher() is old and b.followed == 0
+
+    # A publishes it again with a rare word and refreshes: B loads A's generation in the
+    # background; searches meanwhile keep being answered (by the old Searcher)
+    e = get_entry(a.conn(), ENTRY)
+    e.status, e.summary = "gepubliceerd", e.summary + f" Ook bekend als de {RARE}."
+    save_entry(a.conn(), e, actor="test")
+    a.refresh()
+    new = a.searcher().index.generation
+    assert new != old.index.generation and ENTRY in found(a, RARE)
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def keep_searching():
+        while not stop.is_set():
+            answered.append(len(found(b)))
+    t = threading.Thread(target=keep_searching)
+    t.start()
+    try:
+        wait_for(lambda: b.searcher().index.generation == new)
+    finally:
+        stop.set()
+        t.join()
+    assert answered and b.followed == 1
+    assert ENTRY in found(b, RARE) and ENTRY in found(b)
+    assert b.searcher().index.generation == new and b.followed == 1      # loaded once, not again
+
+
+def test_a_worker_keeps_serving_when_the_new_generation_does_not_fit_the_database_yet(kb_copy, index_root, tmp_path,
+                                                                                      encoder):
+    """A generation written for an older state of the database (another edit came after it) is
+    not loaded; the worker keeps its Searcher and tries again when CURRENT changes."""
+    root = tmp_path / "index"
+    shutil.copytree(index_root, root)
+    a, b = Services(kb_copy, root), Services(kb_copy, root)
+    old = b.searcher()
+    e = get_entry(a.conn(), ENTRY)
+    e.summary += f" De {RARE}."
+    save_entry(a.conn(), e, actor="test")
+    a.refresh()
+    e = get_entry(a.conn(), ENTRY)
+    e.summary += " Nog een wijziging, nog niet in de index."
+    save_entry(a.conn(), e, actor="test")            # the database moved on: A's generation no longer fits
+    b.searcher()
+    wait_for(lambda: b._failed[0] is not None)
+    assert b.searcher() is old and ENTRY in found(b)
+    a.refresh()                                      # a generation for the current database
+    wait_for(lambda: b.searcher().index.generation == a.searcher().index.generation)
+    assert ENTRY in found(b, RARE)
