@@ -310,6 +310,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (revision_id, seq)
     );
     """,
+    # 7: per-client token buckets for expensive anonymous requests (kb.budgets), shared by every
+    # server process; times are unix seconds
+    """
+    CREATE TABLE request_budgets (
+        key         TEXT PRIMARY KEY,               -- SHA-256 of (budget name, client); no address is stored
+        level       REAL NOT NULL,                  -- units left at time `at`
+        at          REAL NOT NULL,
+        full_at     REAL NOT NULL                   -- when the bucket is full again (the row can go then)
+    );
+    CREATE INDEX request_budgets_full ON request_budgets(full_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -350,6 +361,8 @@ def apply_migrations(conn: sqlite3.Connection) -> int:
         )
     for version in range(current, SCHEMA_VERSION):
         with transaction(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] > version:
+                continue                # another process or thread applied it meanwhile
             for statement in _split_sql(MIGRATIONS[version]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")

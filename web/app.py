@@ -3,6 +3,7 @@ documentation, the curation pages and static files.
 
     app.state.services   web.services.Services (database, encoder, live Searcher, refresh(), heavy pool)
     app.state.match_budget  web.budget.TokenBucket: what each client address may still ask of /api/match
+                         (kept in the database: shared by every server process, kept across restarts)
     web.routes           one router per module: pages, regions, plans, api, docs, beheer/*
     web.templating       the Jinja2 environment (base.html with blocks title, content, nav_extra)
 """
@@ -55,7 +56,7 @@ def create_app(db_path: str | os.PathLike | None = None, index_root: str | os.Pa
                   docs_url=None, redoc_url=None,           # served offline by web.routes.docs
                   openapi_tags=[{"name": "API", "description": "Zoeken, kennisitems, regio's en planmatching"}])
     app.state.services = services
-    app.state.match_budget = match_budget()       # per client address (web.budget)
+    app.state.match_budget = match_budget(db)     # per client address, in the database (web.budget)
     trusted_proxies()                             # a wrong PRAKTIJKWIJZER_TRUSTED_PROXIES fails at start
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -1,5 +1,7 @@
 """Per-client budgets for expensive anonymous requests (`POST /api/match`): a token bucket per
-client address (web.forwarded), in memory, per server process.
+client address (web.forwarded; an IPv6 /64 counts as one client). The buckets live in the
+database (kb.budgets, table request_budgets), so the budget is shared by all server processes
+(N workers do not give a client N budgets) and survives a restart.
 
 The cost of a plan match grows with the number of bottlenecks (each one is encoded and searched
 several times) and with their length (encoding). A request costs
@@ -18,15 +20,19 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Callable
+
+from kb.budgets import Budget, level, take
+from kb.db import connect
 
 BOTTLENECK_COST = 200           # units per bottleneck, on top of its characters
 MAX_REQUEST_COST = 40 * (1000 + BOTTLENECK_COST)
 MATCH_RATE = 48_000             # units per minute (one maximal request)
 MATCH_BURST = 2 * MAX_REQUEST_COST
-MAX_CLIENTS = 20_000            # buckets kept; full ones are forgotten first
 
 
 def match_cost(texts: list[str]) -> int:
@@ -34,47 +40,38 @@ def match_cost(texts: list[str]) -> int:
 
 
 class TokenBucket:
-    """`take(key, cost)` -> 0.0 when granted (the cost is taken), else the seconds to wait."""
+    """The /api/match budget of every client, in the database (kb.budgets): shared by all server
+    processes and kept across a restart. `take(key, cost)` -> 0.0 when granted (the cost is
+    taken), else the seconds to wait. Safe from any thread: each thread uses its own connection."""
 
-    def __init__(self, rate_per_minute: float, burst: float, *, clock: Callable[[], float] = time.monotonic):
-        self.rate = rate_per_minute / 60.0
-        self.burst = burst
+    def __init__(self, db: str | os.PathLike, rate_per_minute: float, burst: float, *,
+                 clock: Callable[[], float] = time.time, name: str = "match"):
+        self.db = Path(db)
+        self.budget = Budget(name, rate_per_minute / 60.0, burst)
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+        self._local = threading.local()
 
     @property
     def enabled(self) -> bool:
-        return self.rate > 0
+        return self.budget.enabled
 
-    def _level(self, key: str, now: float) -> float:
-        level, since = self._buckets.get(key, (self.burst, now))
-        return min(self.burst, level + (now - since) * self.rate)
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.db)
+        return conn
 
     def take(self, key: str, cost: float) -> float:
         if not self.enabled:
             return 0.0
-        cost = min(cost, self.burst)
-        with self._lock:
-            now = self.clock()
-            level = self._level(key, now)
-            if level >= cost:
-                self._buckets[key] = (level - cost, now)
-                if len(self._buckets) > MAX_CLIENTS:
-                    self._prune(now)
-                return 0.0
-            return (cost - level) / self.rate
+        return take(self._conn(), self.budget, key, cost, now=self.clock())
 
-    def _prune(self, now: float) -> None:
-        full = [k for k in self._buckets if self._level(k, now) >= self.burst]
-        for k in full:
-            del self._buckets[k]
-        if len(self._buckets) > MAX_CLIENTS:          # still too many: drop the oldest
-            for k in sorted(self._buckets, key=lambda k: self._buckets[k][1])[:len(self._buckets) - MAX_CLIENTS]:
-                del self._buckets[k]
+    def level(self, key: str) -> float:
+        """The units `key` may still spend now."""
+        return level(self._conn(), self.budget, key, now=self.clock())
 
 
-def match_budget() -> TokenBucket:
+def match_budget(db: str | os.PathLike) -> TokenBucket:
     raw = os.environ.get("PRAKTIJKWIJZER_MATCH_BUDGET", "").strip()
     try:
         rate = float(raw) if raw else MATCH_RATE
@@ -83,7 +80,7 @@ def match_budget() -> TokenBucket:
                          f"niet '{raw}'.") from None
     if not math.isfinite(rate) or rate < 0:
         raise ValueError("PRAKTIJKWIJZER_MATCH_BUDGET moet 0 of een positief getal zijn.")
-    return TokenBucket(rate, max(MATCH_BURST, 2 * rate))
+    return TokenBucket(db, rate, max(MATCH_BURST, 2 * rate))
 
 
 def retry_message(seconds: float) -> str:

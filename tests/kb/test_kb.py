@@ -22,6 +22,28 @@ def test_fresh_database_settings_and_migrations(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_workers_that_open_a_fresh_database_at_once_migrate_it_once(tmp_path):
+    """Server workers start together: each connects and migrates; none may fail."""
+    import threading
+    start, errors = threading.Barrier(6), []
+
+    def open_it():
+        start.wait()
+        try:
+            connect(tmp_path / "kb.db").close()
+        except Exception as err:                # noqa: BLE001 - collected for the assertion
+            errors.append(repr(err))
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    conn = connect(tmp_path / "kb.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
 def test_newer_schema_is_refused_in_dutch(tmp_path):
     p = tmp_path / "kb.db"
     c = sqlite3.connect(p)

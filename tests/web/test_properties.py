@@ -40,10 +40,10 @@ def api_schema(web_app):
 
 
 @pytest.fixture
-def small_match_budget(web_app):
+def small_match_budget(web_app, kb_path):
     from web.budget import TokenBucket
     saved = web_app.state.match_budget
-    web_app.state.match_budget = TokenBucket(6000, 6000)        # about 6,000 characters of matching a minute
+    web_app.state.match_budget = TokenBucket(kb_path, 6000, 6000, name="test-properties")  # ~6,000 characters a minute
     yield
     web_app.state.match_budget = saved
 

@@ -153,8 +153,9 @@ async def api_match(body: MatchRequest, request: Request, services: ServicesDep,
                            "body")
         weights = list(body.weights)
 
-    wait = request.app.state.match_budget.take(client_address(request), match_cost(texts))
-    if wait > 0:            # checked before any expensive step
+    # checked before any expensive step; off the event loop: a grant may wait for the write lock
+    wait = await run_in_threadpool(request.app.state.match_budget.take, client_address(request), match_cost(texts))
+    if wait > 0:
         raise HTTPException(429, retry_message(wait), headers={"Retry-After": str(max(1, -int(-wait // 1)))})
 
     def compute():          # in a worker thread: classifying and matching take a while

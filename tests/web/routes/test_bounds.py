@@ -70,9 +70,9 @@ def test_bodies_that_cannot_be_parsed_are_dutch(client, path, kw):
         assert 'role="alert"' in r.text and "Fout" in r.text, r.text[:500]
 
 
-def test_match_budget_per_client_address(web_app):
+def test_match_budget_per_client_address(web_app, kb_path):
     saved = web_app.state.match_budget
-    web_app.state.match_budget = TokenBucket(60, 300)          # 1 unit per second, bursts of 300
+    web_app.state.match_budget = TokenBucket(kb_path, 60, 300, name="test-bounds")  # 1 unit per second, bursts of 300
     try:
         body = {"bottlenecks": ["Hoge werkdruk in de ggz"]}
         alice = TestClient(web_app, client=("192.0.2.10", 1))
@@ -89,13 +89,41 @@ def test_match_budget_per_client_address(web_app):
     assert match_cost(["a" * 1000] * 40) == 48_000
 
 
-def test_token_bucket_refills():
-    now = [0.0]
-    b = TokenBucket(600, 1000, clock=lambda: now[0])        # 10 units per second
-    assert b.take("x", 1000) == 0.0 and b.take("x", 100) == pytest.approx(10.0)
-    now[0] = 10.0
-    assert b.take("x", 100) == 0.0
-    assert TokenBucket(0, 0).take("x", 10 ** 9) == 0.0          # switched off
+def test_every_server_worker_sees_one_budget(web_app, kb_path, index_root):
+    """Two apps on one database (what two worker processes of `serve` are): what a client spent
+    at one is spent at the other, and a new budget object (a restart) still knows it."""
+    from web.app import create_app
+    other = create_app(kb_path, index_root)
+    saved = web_app.state.match_budget
+    web_app.state.match_budget = TokenBucket(kb_path, 60, 300, name="test-workers")
+    other.state.match_budget = TokenBucket(kb_path, 60, 300, name="test-workers")
+    try:
+        body = {"bottlenecks": ["Te weinig stageplekken in de wijkverpleging"]}
+        assert TestClient(web_app, client=("192.0.2.20", 1)).post("/api/match", json=body).status_code == 200
+        r = TestClient(other, client=("192.0.2.20", 2)).post("/api/match", json=body)
+        error(r, 429)
+        assert 100 < int(r.headers["retry-after"]) <= 300
+        restarted = TokenBucket(kb_path, 60, 300, name="test-workers")
+        assert restarted.take("192.0.2.20", 300) > 100 and restarted.take("192.0.2.21", 300) == 0.0
+    finally:
+        web_app.state.match_budget = saved
+
+
+def test_the_budget_is_safe_from_many_threads(tmp_path):
+    """One budget object used by many request threads at once grants exactly its burst."""
+    bucket = TokenBucket(tmp_path / "budget.db", 1e-6, 1000, clock=lambda: 1_800_000_000.0)
+    start, granted = threading.Barrier(8), []
+
+    def worker():
+        start.wait()
+        granted.append(sum(bucket.take("192.0.2.30", 10) == 0.0 for _ in range(30)))
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(granted) == 100 and bucket.level("192.0.2.30") == pytest.approx(0.0, abs=1e-3)
+    assert TokenBucket(tmp_path / "budget.db", 0, 0).take("x", 10 ** 9) == 0.0          # switched off
 
 
 def test_a_full_heavy_pool_answers_503_with_retry_after(writable_app):
