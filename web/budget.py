@@ -12,9 +12,9 @@ units. A client's bucket holds MATCH_BURST units and refills at MATCH_RATE units
 a maximal request (40 bottlenecks of 1,000 characters = 48,000 units) may be sent twice in a
 row and then about once a minute; a typical one (10 bottlenecks of 100 characters = 3,000
 units) some 30 times in a row and then about every 4 seconds. A request that does not fit
-waits for nothing: it gets 429 with Retry-After (the seconds until it would fit). Cached
-answers cost nothing. `PRAKTIJKWIJZER_MATCH_BUDGET` sets MATCH_RATE (units per minute; 0
-switches the budget off, e.g. to measure without it).
+waits for nothing: it gets 429 with Retry-After (the seconds until it would fit). An invalid
+request costs nothing (it is refused before the budget is asked). `PRAKTIJKWIJZER_MATCH_BUDGET`
+sets MATCH_RATE (units per minute; 0 switches the budget off, e.g. to measure without it).
 """
 from __future__ import annotations
 

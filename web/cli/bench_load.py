@@ -7,10 +7,13 @@
                      (40 bottlenecks of 1,000 characters, never the same) in a loop: search
                      p50/p95/p99 and what the flood got (200 / 429 budget / 503 busy)
 
-With the comparison (default) the same is measured with a mechanism off: the flood without
-the per-client budget (PRAKTIJKWIJZER_MATCH_BUDGET=0), scaling and flood with one global search
-lock (PRAKTIJKWIJZER_SEARCH_LOCK=1), with the model on every core for each request
-(PRAKTIJKWIJZER_SERVE_THREADS=0), and the scaling without encoding concurrent questions
+The server runs with its default number of worker processes (web.workers: one per core). With
+the comparison (default) the same is measured with a mechanism off: scaling and flood with one
+server process (PRAKTIJKWIJZER_WORKERS=1), the flood with heavy work at the priority of searches
+(PRAKTIJKWIJZER_HEAVY_NICE=0) and without the per-client budget (PRAKTIJKWIJZER_MATCH_BUDGET=0),
+scaling and flood as the first design had it: one process with one global search lock
+(PRAKTIJKWIJZER_WORKERS=1, PRAKTIJKWIJZER_SEARCH_LOCK=1), with the model on every core for each
+request (PRAKTIJKWIJZER_SERVE_THREADS=0), and the scaling without encoding concurrent questions
 together (PRAKTIJKWIJZER_BATCH=0). Targets on a 2-core machine: 4 clients >= 1.6 x the
 throughput of 1; p95 at 16 clients <= 1 s; search p95 during the flood <= 1 s. The machine's
 load average is reported beside the figures (other work on the machine changes them).
@@ -65,7 +68,7 @@ class Server:
             env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
         threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True).start()
         deadline = time.monotonic() + start_timeout
-        while not any("draait op" in line for line in self.lines):
+        while not any("Praktijkwijzer draait" in line for line in self.lines):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise CliError("De server voor de meting startte niet:\n" + "".join(self.lines[-20:]))
@@ -178,11 +181,16 @@ def flood(port: int, seconds: float, supply, search_clients: int = 4, flooders: 
 
 
 def run(db: Path, *, seconds: float = 20.0, compare: bool = True, progress=print) -> dict:
-    report: dict = {"cpus": os.cpu_count(), "seconds_per_phase": seconds, "load_before": _load()}
+    from web.workers import worker_count
+    report: dict = {"cpus": os.cpu_count(), "workers": worker_count(), "seconds_per_phase": seconds,
+                    "load_before": _load()}
     runs = [("standaard", {}, ("scaling", "flood"))]
     if compare:
-        runs += [("zonder budget", {"PRAKTIJKWIJZER_MATCH_BUDGET": "0"}, ("flood",)),
-                 ("met zoekslot", {"PRAKTIJKWIJZER_SEARCH_LOCK": "1"}, ("scaling", "flood")),
+        runs += [("één werkproces", {"PRAKTIJKWIJZER_WORKERS": "1"}, ("scaling", "flood")),
+                 ("zonder voorrang", {"PRAKTIJKWIJZER_HEAVY_NICE": "0"}, ("flood",)),
+                 ("zonder budget", {"PRAKTIJKWIJZER_MATCH_BUDGET": "0"}, ("flood",)),
+                 ("met zoekslot", {"PRAKTIJKWIJZER_WORKERS": "1", "PRAKTIJKWIJZER_SEARCH_LOCK": "1"},
+                  ("scaling", "flood")),
                  ("model op alle kernen", {"PRAKTIJKWIJZER_SERVE_THREADS": "0"}, ("scaling", "flood")),
                  ("zonder bundelen", {"PRAKTIJKWIJZER_BATCH": "0"}, ("scaling",))]
     for name, env, phases in runs:
@@ -218,9 +226,10 @@ def _load() -> list[float]:
 def show(report: dict) -> None:
     from rich.table import Table
     con = console()
-    con.print(f"Belastingmeting: {report['cpus']} kernen, {report['seconds_per_phase']:g} s per meting, "
+    con.print(f"Belastingmeting: {report['cpus']} kernen, standaard {report['workers']} werkproces(sen), "
+              f"{report['seconds_per_phase']:g} s per meting, "
               f"load average vooraf {report['load_before']}, achteraf {report['load_after']}.")
-    for name in ("standaard", "met zoekslot", "model op alle kernen", "zonder bundelen"):
+    for name in ("standaard", "één werkproces", "met zoekslot", "model op alle kernen", "zonder bundelen"):
         if name in report and "scaling" in report[name]:
             t = Table(title=f"Zoeken (GET /api/search, steeds een nieuwe vraag) — {name}", title_justify="left")
             for col in ("gebruikers", "aanvragen/s", "x 1 gebruiker", "p50 ms", "p95 ms", "p99 ms", "fouten"):
@@ -232,7 +241,8 @@ def show(report: dict) -> None:
     t = Table(title="Zoeken (4 gebruikers) terwijl 2 gebruikers maximale planmatches sturen", title_justify="left")
     for col in ("server", "aanvragen/s", "p50 ms", "p95 ms", "p99 ms", "planmatches: antwoorden"):
         t.add_column(col, justify="right")
-    for name in ("standaard", "zonder budget", "met zoekslot", "model op alle kernen"):
+    for name in ("standaard", "één werkproces", "zonder voorrang", "zonder budget", "met zoekslot",
+                 "model op alle kernen"):
         if name in report and "flood" in report[name]:
             f = report[name]["flood"]
             s = f["search"]
@@ -265,6 +275,6 @@ def register(sub) -> None:
                                          "en zoeken tijdens een stroom maximale planmatches")
     s.add_argument("--duur", type=float, default=20.0, help="seconden per meting (standaard 20)")
     s.add_argument("--zonder-vergelijking", action="store_true",
-                   help="alleen de standaardinstelling meten (niet ook zonder budget en met één zoekslot)")
+                   help="alleen de standaardinstelling meten (niet ook met één werkproces, zonder budget enz.)")
     s.add_argument("--json", action="store_true", help="uitvoer als JSON")
     s.set_defaults(func=cmd_bench_web)
