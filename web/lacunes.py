@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from datetime import date
 
 from fastapi import Request
@@ -34,6 +35,27 @@ def gap_map(services, conn: sqlite3.Connection) -> GapMap:
     def compute():
         return build_gap_map(searcher, conn, match=lambda plan: match(services, plan))
     return services.cached(("lacunes", *cache_key(searcher, conn)), compute, owner=searcher)
+
+
+def warm_up(services) -> None:
+    """Compute the gap map of the live Searcher now, so the first region page or gap page after
+    a start or a new index generation does not wait for it (about 3 s on 2 cores). Its plan
+    matches run in the heavy pool (lower priority) and encode as background work."""
+    conn = services.open()
+    try:
+        gap_map(services, conn)
+    except Exception as err:            # noqa: BLE001 - a page computes it (and reports) when asked
+        log.warning("gap map warm-up failed: %s", err)
+    finally:
+        conn.close()
+
+
+def keep_warm(services) -> None:
+    """For a serving process: warm the gap map now, and in a background thread after every new
+    Searcher (a refresh in this process, or a generation another process made live)."""
+    warm_up(services)
+    services.after_install = lambda: threading.Thread(target=warm_up, args=(services,), daemon=True,
+                                                      name="praktijkwijzer-lacunes").start()
 
 
 def region_lacunes(services, conn: sqlite3.Connection, region_id: str) -> dict | None:

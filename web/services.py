@@ -239,6 +239,7 @@ class Services:
     _seen_change: int = field(default=-1, init=False, repr=False)        # last audit event applied to it
     _failed: tuple = field(default=(None, 0.0), init=False, repr=False)  # (stamp, when) of a failed reload
     _follow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    after_install: Callable[[], None] | None = field(default=None, init=False, repr=False)  # e.g. warm caches
     query_batcher: QueryBatcher = field(default_factory=QueryBatcher, init=False, repr=False)
 
     def __post_init__(self):
@@ -309,6 +310,8 @@ class Services:
             self._seen_change = change
         with self._cache_lock:
             self._cache.clear()
+        if self.after_install is not None:
+            self.after_install()
 
     # ------------------------------------------------------------ following other processes
 

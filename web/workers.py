@@ -96,7 +96,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def worker_app():
     """The app factory each worker process runs (uvicorn `factory=True`): the app on the database
-    of PRAKTIJKWIJZER_DB with the Searcher loaded, so the first visitor does not wait. A worker
+    of PRAKTIJKWIJZER_DB with the Searcher and the gap map loaded, so the first visitor does not wait. A worker
     that cannot start says why in Dutch and exits with uvicorn's start-up failure code (the
     supervisor then stops instead of starting it again and again)."""
     import threading
@@ -104,6 +104,7 @@ def worker_app():
     from tqdm import tqdm
 
     from web.app import create_app
+    from web.lacunes import keep_warm
     from web.server import apply_serving_threads
     # sentence-transformers' (silent) progress bars would create a multiprocessing lock: a named
     # semaphore that a worker stopped by SIGTERM leaves behind. A thread lock serves them as well.
@@ -112,6 +113,7 @@ def worker_app():
         app = create_app(os.environ.get(ENV_DB), None, model=os.environ.get(ENV_MODEL) or None)
         app.state.services.searcher()
         apply_serving_threads()
+        keep_warm(app.state.services)
     except Exception as err:        # noqa: BLE001 - any failure: a Dutch line, not a restart loop
         print(f"Fout: een werkproces kon niet starten: {err}", file=sys.stderr, flush=True)
         sys.exit(STARTUP_FAILURE)

@@ -93,3 +93,40 @@ def test_a_worker_keeps_serving_when_the_new_generation_does_not_fit_the_databas
     a.refresh()                                      # a generation for the current database
     wait_for(lambda: b.searcher().index.generation == a.searcher().index.generation)
     assert found(b, RARE)[:1] == [ENTRY]
+
+
+def test_a_serving_process_keeps_the_gap_map_warm_across_generations(kb_copy, index_root, tmp_path, encoder):
+    """web.lacunes.keep_warm: the gap map is computed at start and again, in the background,
+    for every new Searcher, so no visitor waits for it (a region page shows it)."""
+    from search.gaps import cache_key
+    from web.lacunes import keep_warm
+
+    root = tmp_path / "index"
+    shutil.copytree(index_root, root)
+    a, b = Services(kb_copy, root), Services(kb_copy, root)
+    b.searcher()
+    keep_warm(b)
+
+    class Cold(Exception):
+        pass
+
+    def cold():
+        raise Cold            # nothing is cached when the computation fails
+
+    def warm() -> bool:
+        searcher, conn = b.searcher(), b.open()
+        try:
+            b.cached(("lacunes", *cache_key(searcher, conn)), cold, owner=searcher)
+            return True
+        except Cold:
+            return False
+        finally:
+            conn.close()
+    assert warm()
+    e = get_entry(a.conn(), ENTRY)
+    e.summary += f" De {RARE}."
+    save_entry(a.conn(), e, actor="test")
+    a.refresh()
+    wait_for(lambda: b.searcher().index.generation == a.searcher().index.generation)
+    assert not warm()                 # computing in the background (about 3 s)
+    wait_for(warm, seconds=120)

@@ -175,10 +175,12 @@ def cmd_serve(args) -> int:
         con.print(f"[bold red]Fout:[/] {err}")
         return EXIT_FAILED
     from web.app import create_app
+    from web.lacunes import keep_warm
     app = create_app(db_location(args), None, model=getattr(args, "model", None))
     with progress() as bar:
         task = bar.add_task("Zoekfunctie starten", total=1)
         app.state.services.searcher()            # load now, so the first visitor does not wait
+        keep_warm(app.state.services)            # the gap map too, now and after each new generation
         bar.update(task, completed=1)
     apply_serving_threads()
     _running(args, con)
