@@ -45,7 +45,7 @@ def warm_up(services) -> None:
     try:
         gap_map(services, conn)
     except Exception as err:            # noqa: BLE001 - a page computes it (and reports) when asked
-        log.warning("gap map warm-up failed: %s", err)
+        log.warning("De kaart van kennislacunes kon niet vooraf worden berekend (een pagina probeert het opnieuw): %s", err)
     finally:
         conn.close()
 

@@ -32,7 +32,8 @@ did, at the cost of one stat() and one indexed SQL read per call:
 * another process made a new index generation live (CURRENT changed, index.store.pointer_stamp):
   it is loaded in a background thread and swapped in like a refresh; requests meanwhile keep the
   Searcher they have (a generation that cannot be loaded, e.g. because the database moved on
-  again, is retried after FOLLOW_RETRY seconds or when CURRENT changes again);
+  again, is retried when CURRENT or the knowledge base changes again, else after FOLLOW_RETRY
+  seconds; a failure never reaches a request, which keeps the Searcher it has);
 * the knowledge base changed (kb.audit.last_change grew): entries whose status is no longer
   `gepubliceerd` leave this process's public results at once, as `set_live_status` does for the
   process that made the change, before any new generation exists.
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from index.encoder import load_encoder
-from index.store import IndexMismatch, IndexUnavailable, db_checksum, load, pointer_stamp, read_current, sync
+from index.store import IndexMismatch, db_checksum, load, pointer_stamp, read_current, sync
 from kb.audit import last_change
 from kb.db import connect
 from kb.entries import entry_statuses
@@ -73,7 +74,7 @@ HEAVY_WORKERS = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_WORKERS", "1"))  # thre
 HEAVY_QUEUE = 8                  # requests that may wait for them; more get 503 + Retry-After
 HEAVY_RETRY_AFTER = 30           # seconds suggested to a request that found the queue full
 HEAVY_NICE = int(os.environ.get("PRAKTIJKWIJZER_HEAVY_NICE", "10"))    # 0: heavy work at searches' priority
-FOLLOW_RETRY = 5.0               # seconds before a generation that could not be loaded is tried again
+FOLLOW_RETRY = 300.0             # seconds before an unchanged generation that failed to load is tried again
 PUBLIC = "gepubliceerd"
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,8 @@ class Services:
     followed: int = field(default=0, init=False)            # generations picked up from other processes
     _seen_pointer: Any = field(default=None, init=False, repr=False)     # CURRENT's stamp the live Searcher reflects
     _seen_change: int = field(default=-1, init=False, repr=False)        # last audit event applied to it
-    _failed: tuple = field(default=(None, 0.0), init=False, repr=False)  # (stamp, when) of a failed reload
+    _failed: tuple = field(default=(None, -1, 0.0), init=False, repr=False)  # (stamp, change, when) of a failed reload
+    _epoch: int = field(default=0, init=False, repr=False)   # bumped by every change to the live entries
     _follow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     after_install: Callable[[], None] | None = field(default=None, init=False, repr=False)  # e.g. warm caches
     query_batcher: QueryBatcher = field(default_factory=QueryBatcher, init=False, repr=False)
@@ -310,6 +312,7 @@ class Services:
             self._seen_change = change
         with self._cache_lock:
             self._cache.clear()
+            self._epoch += 1
         if self.after_install is not None:
             self.after_install()
 
@@ -317,16 +320,19 @@ class Services:
 
     def _follow(self) -> None:
         live = self._searcher
-        stamp = pointer_stamp(self.index_root)
-        if stamp != self._seen_pointer:
-            name = read_current(self.index_root)
-            if name is None or name == live.index.generation:
-                self._seen_pointer = stamp          # nothing new to load (or nothing loadable)
-            elif self._failed[0] != stamp or time.monotonic() >= self._failed[1] + FOLLOW_RETRY:
-                self._reload_in_background()
-        change = last_change(self.conn())
-        if change != self._seen_change:
-            self._withdraw_unpublished(live, change)
+        try:
+            stamp = pointer_stamp(self.index_root)
+            change = last_change(self.conn())
+            if stamp != self._seen_pointer:
+                name = read_current(self.index_root)
+                if name is None or name == live.index.generation:
+                    self._seen_pointer = stamp          # nothing new to load (or nothing loadable)
+                elif self._failed[:2] != (stamp, change) or time.monotonic() >= self._failed[2] + FOLLOW_RETRY:
+                    self._reload_in_background()
+            if change != self._seen_change:
+                self._withdraw_unpublished(live, change)
+        except (OSError, sqlite3.Error) as err:        # a disk or database hiccup: keep serving what we have
+            log.warning("Volgen van andere serverprocessen mislukt (wordt opnieuw geprobeerd): %s", err)
 
     def _withdraw_unpublished(self, live, change: int) -> None:
         """Entries that another process moved out of `gepubliceerd` leave public results now."""
@@ -348,12 +354,12 @@ class Services:
             return
 
         def reload():
-            stamp = pointer_stamp(self.index_root)
-            if read_current(self.index_root) == self._searcher.index.generation:
-                self._seen_pointer = stamp          # a reload that just finished loaded it already
-                self._refresh_lock.release()
-                return
+            stamp, change = None, -1
             try:
+                stamp = pointer_stamp(self.index_root)
+                if read_current(self.index_root) == self._searcher.index.generation:
+                    self._seen_pointer = stamp      # a reload that just finished loaded it already
+                    return
                 conn = connect(self.db_path)
                 change = last_change(conn)
                 try:
@@ -363,12 +369,16 @@ class Services:
                     raise
                 self._install(searcher, stamp, change)
                 self.followed += 1
-            except (IndexUnavailable, OSError, sqlite3.Error) as err:   # IndexMismatch too: try again later
-                self._failed = (stamp, time.monotonic())
-                log.warning("the index generation of another process could not be loaded yet: %s", err)
+            except Exception as err:        # noqa: BLE001 - IndexMismatch and anything else: try again later
+                self._failed = (stamp, change, time.monotonic())
+                log.warning("De indexgeneratie van een ander serverproces kon (nog) niet worden geladen: %s", err)
             finally:
                 self._refresh_lock.release()
-        threading.Thread(target=reload, name="praktijkwijzer-volgen", daemon=True).start()
+        try:
+            threading.Thread(target=reload, name="praktijkwijzer-volgen", daemon=True).start()
+        except BaseException:
+            self._refresh_lock.release()
+            raise
 
     def set_live_status(self, entry_id: str, status: str) -> None:
         """Apply a status change to the live Searcher at once, so an archived or withdrawn entry
@@ -382,6 +392,7 @@ class Services:
                 s.entries[entry_id] = replace(e, status=status)
         with self._cache_lock:
             self._cache.clear()
+            self._epoch += 1
 
     @contextmanager
     def locked(self, searcher=None) -> Iterator[Any]:
@@ -454,8 +465,11 @@ class Services:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
+            epoch = self._epoch
         value = compute()
         with self._cache_lock:
+            if self._epoch != epoch:        # entries changed meanwhile (a withdrawal): do not keep it
+                return value
             self._cache[key] = value
             while len(self._cache) > size:
                 self._cache.popitem(last=False)

@@ -14,8 +14,9 @@ With N worker processes on one listening socket, concurrent visitors get up to N
 * `serve_workers()`: uvicorn's own supervisor (uvicorn.supervisors.Multiprocess) with
   `worker_app` as the app factory: every worker loads the app, the model and the Searcher before
   it serves. The supervisor waits until every worker is ready before it reports that the site
-  runs, replaces a worker that died (said in Dutch), and on SIGTERM or Ctrl+C stops the workers,
-  each with the graceful period of --stoptijd, killing one that does not stop in time.
+  runs, replaces a worker that died (said in Dutch), restarts them one by one on SIGHUP, and on
+  SIGTERM or Ctrl+C (also while they load) stops the workers, each with the graceful period of
+  --stoptijd, killing one that does not stop in time.
 
 Every worker follows what the others change (web.services: a new index generation, withdrawn
 entries); sessions, login throttling and the /api/match budget live in SQLite, shared by all.
@@ -26,10 +27,11 @@ import logging
 import os
 import socket
 import sys
+import time
 from typing import Callable
 
 from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors.multiprocess import Multiprocess
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from web.server import config
 
@@ -109,9 +111,16 @@ def worker_app():
     # sentence-transformers' (silent) progress bars would create a multiprocessing lock: a named
     # semaphore that a worker stopped by SIGTERM leaves behind. A thread lock serves them as well.
     tqdm.set_lock(threading.RLock())
+    from web.services import ServiceUnavailable
     try:
         app = create_app(os.environ.get(ENV_DB), None, model=os.environ.get(ENV_MODEL) or None)
-        app.state.services.searcher()
+        try:
+            app.state.services.searcher()
+        except ServiceUnavailable as err:
+            # e.g. a worker that replaces a crashed one while the knowledge base has just changed and
+            # its new index generation is still being written: serve anyway (searches answer 503
+            # and load the Searcher as soon as the index fits); stopping would take the whole site down
+            print(f"Let op: {err}", file=sys.stderr, flush=True)
         apply_serving_threads()
         keep_warm(app.state.services)
     except Exception as err:        # noqa: BLE001 - any failure: a Dutch line, not a restart loop
@@ -131,14 +140,45 @@ class Supervisor(Multiprocess):
 
     def init_processes(self) -> None:
         super().init_processes()
-        for process in self.processes:
-            if not process.wait_until_ready(READY_TIMEOUT, self.should_exit):
-                if not self.should_exit.is_set():
+        if self._wait_until_ready(self.processes):
+            self.on_ready()
+
+    def _wait_until_ready(self, processes) -> bool:
+        """Wait for `processes` to serve, handling SIGINT/SIGTERM meanwhile (a stop while the
+        workers load is a stop, not a failure). False when stopping or a worker did not start."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        for process in processes:
+            while not process.is_ready(timeout=1):
+                self.handle_signals()
+                if self.should_exit.is_set():
+                    return False
+                if not process.process.is_alive() or time.monotonic() > deadline:
                     self.failed = True
                     self.say("Een werkproces startte niet (zie de melding hierboven); Praktijkwijzer stopt.")
-                self.should_exit.set()
+                    self.should_exit.set()
+                    return False
+                time.sleep(0.1)
+        return True
+
+    def handle_hup(self) -> None:
+        """SIGHUP: start every worker again, one at a time, each new one serving before its
+        predecessor stops (uvicorn's restart_all, with the time a worker needs to load the model)."""
+        self.say("Werkprocessen worden opnieuw gestart (SIGHUP) ...")
+        for i, old in enumerate(self.processes):
+            if self.should_exit.is_set():
                 return
-        self.on_ready()
+            new = Process(self.config, self.sockets)
+            new.start()
+            if not new.wait_until_ready(READY_TIMEOUT, self.should_exit):
+                new.kill()
+                new.join()
+                if not self.should_exit.is_set():
+                    self.say(f"Een nieuw werkproces startte niet; werkproces {old.pid} blijft draaien.")
+                return
+            old.terminate()
+            old.join()
+            self.processes[i] = new
+        self.say("Werkprocessen opnieuw gestart.")
 
     def keep_subprocess_alive(self) -> None:
         before = {p.pid for p in self.processes}

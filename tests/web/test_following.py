@@ -130,3 +130,22 @@ def test_a_serving_process_keeps_the_gap_map_warm_across_generations(kb_copy, in
     wait_for(lambda: b.searcher().index.generation == a.searcher().index.generation)
     assert not warm()                 # computing in the background (about 3 s)
     wait_for(warm, seconds=120)
+
+
+def test_a_result_computed_while_an_entry_was_withdrawn_is_not_kept(kb_copy, index_root, tmp_path, encoder):
+    """Services.cached: a page computed while a withdrawal arrived may show the withdrawn entry;
+    it is answered once (its request started before the withdrawal) but not kept for others."""
+    root = tmp_path / "index"
+    shutil.copytree(index_root, root)
+    s = Services(kb_copy, root)
+    s.searcher()
+    computed: list[str] = []
+
+    def during_withdrawal():
+        computed.append("page")
+        s.set_live_status(ENTRY, "gearchiveerd")
+        return "page with the entry"
+    assert s.cached(("zoeken", QUESTION), during_withdrawal) == "page with the entry"
+    assert s.cached(("zoeken", QUESTION), lambda: computed.append("again") or "page without it") == "page without it"
+    assert computed == ["page", "again"]
+    assert s.cached(("zoeken", QUESTION), lambda: "not computed") == "page without it"

@@ -86,6 +86,8 @@ def _prepare_in_child(args) -> None:
     except SchemaTooNew as err:
         con.print(f"[bold red]Fout:[/] {err}")
         ok = False
+    except KeyboardInterrupt:           # Ctrl+C while preparing: the parent says that it stopped
+        ok = False
     sys.stdout.flush()
     sys.exit(0 if ok else EXIT_FAILED)
 
