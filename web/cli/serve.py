@@ -12,7 +12,8 @@ import os
 import sys
 import threading
 
-from web.cli.common import EXIT_FAILED, EXIT_INVALID, connect_db, console, db_location, progress, stepper
+from web.cli.common import (EXIT_FAILED, EXIT_INVALID, connect_db, console, db_location, progress, report, stepper,
+                            unexpected)
 
 RECOVERY_WAIT = 60          # seconds to wait for another index writer at start-up
 
@@ -87,6 +88,12 @@ def _prepare_in_child(args) -> None:
         con.print(f"[bold red]Fout:[/] {err}")
         ok = False
     except KeyboardInterrupt:           # Ctrl+C while preparing: the parent says that it stopped
+        ok = False
+    except Exception as exc:            # as main() does: a Dutch message, a traceback only with --debug
+        if getattr(args, "debug", False):
+            import traceback
+            traceback.print_exc()
+        report(unexpected(exc, debug=getattr(args, "debug", False)), False)
         ok = False
     sys.stdout.flush()
     sys.exit(0 if ok else EXIT_FAILED)
